@@ -1,0 +1,138 @@
+"""The `leaflets` command: parse options, call one library function, turn errors into one line."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, Optional, TypeVar
+
+import typer
+
+from leaflets.errors import LeafletError
+
+app = typer.Typer(
+    help="Build printable, accessible patient leaflets from reviewed content sections.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+RootOption = Annotated[
+    Optional[Path],
+    typer.Option("--root", help="Project folder with content/ (default: this folder if it has one, else the built-in)."),
+]
+DebugOption = Annotated[bool, typer.Option("--debug", help="Show a traceback when something fails.")]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _WarningHandler(logging.Handler):
+    """Print library warnings as 'Warning: ...' lines on stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        level = "Warning" if record.levelno >= logging.WARNING else "Info"
+        typer.echo(f"{level}: {record.getMessage()}", err=True)
+
+
+def _setup_logging(verbose: bool = False) -> None:
+    logger = logging.getLogger("leaflets")
+    if not any(isinstance(h, _WarningHandler) for h in logger.handlers):
+        logger.addHandler(_WarningHandler())
+    logger.setLevel(logging.INFO if verbose else logging.WARNING)
+    logger.propagate = False
+
+
+def friendly_errors(command: F) -> F:
+    """Turn a LeafletError into one line per problem and its exit code; no tracebacks for user mistakes."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        debug = kwargs.get("debug", False)
+        _setup_logging()
+        try:
+            return command(*args, **kwargs)
+        except LeafletError as exc:
+            if debug:
+                raise
+            for problem in exc.problems:
+                typer.echo(f"Error: {problem}", err=True)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            typer.echo("Stopped: no partial files were left behind.", err=True)
+            raise typer.Exit(130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@app.command("list")
+@friendly_errors
+def list_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    root: RootOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """List the leaflets (recipes) and content sections.
+
+    Example: leaflets list --json
+    """
+    from leaflets.listing import listing, listing_tables
+
+    data = listing(root)
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        typer.echo(listing_tables(data))
+
+
+@app.command()
+@friendly_errors
+def build(
+    leaflets: Annotated[Optional[list[str]], typer.Argument(help="Leaflet ids, as 'leaflets list' shows them.")] = None,
+    out: Annotated[Path, typer.Option("-o", "--out", help="Output folder.")] = Path("out"),
+    site: Annotated[Optional[str], typer.Option("--site", help="Site profile id (content/sites/).")] = None,
+    set_: Annotated[
+        Optional[list[str]], typer.Option("--set", help="A personal detail, key=value (repeatable).")
+    ] = None,
+    details: Annotated[Optional[Path], typer.Option("--details", help="A YAML file of personal details.")] = None,
+    sections: Annotated[
+        Optional[str], typer.Option("--sections", help="Build an ad hoc leaflet from these section ids (comma list).")
+    ] = None,
+    title: Annotated[Optional[str], typer.Option("--title", help="Title of an ad hoc --sections leaflet.")] = None,
+    all_leaflets: Annotated[bool, typer.Option("--all", help="Build every leaflet.")] = False,
+    variant: Annotated[str, typer.Option("--variant", help="standard, large-print or booklet.")] = "standard",
+    paper: Annotated[Optional[str], typer.Option("--paper", help="a4 or letter (default: the site's).")] = None,
+    print_ready: Annotated[bool, typer.Option("--print-ready", help="Add 3 mm bleed and crop marks.")] = False,
+    approved_only: Annotated[
+        bool, typer.Option("--approved-only", help="Refuse leaflets with draft (unapproved) sections.")
+    ] = False,
+    html: Annotated[bool, typer.Option("--html", help="Also write the assembled HTML.")] = False,
+    root: RootOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Build leaflets as PDF files.
+
+    Example: leaflets build bone-metastases --set "patient_name=Sam Jones" -o out
+    """
+    from leaflets.build import build_from_options
+
+    written = build_from_options(
+        leaflets=leaflets or [], out_dir=out, site=site, pairs=set_ or [], details_file=details,
+        sections=sections, title=title, all_leaflets=all_leaflets, variant=variant, paper=paper,
+        print_ready=print_ready, approved_only=approved_only, html=html, root=root,
+    )
+    for path in written:
+        typer.echo(f"Wrote {path}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

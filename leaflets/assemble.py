@@ -1,0 +1,207 @@
+"""Recipe + sections + site + details -> one HTML document (Jinja2, autoescape on)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property, lru_cache
+from pathlib import Path
+
+import jinja2
+
+from . import __version__
+from .content import Section
+from .errors import ContentError, RenderError
+from .library import Library, Recipe, SiteProfile
+from .markdown import render_markdown
+from .options import PrintOptions
+from .project import Project
+from .schema import Details, Drug, GlossaryTerm, SourceRef
+
+STYLESHEETS = ("leaflet.css",)
+VARIANT_STYLESHEETS = {"large-print": "large-print.css", "booklet": "booklet.css"}
+
+
+@dataclass(frozen=True)
+class LeafletPlan:
+    """Everything a template needs for one leaflet; plain data, no I/O."""
+
+    id: str
+    title: str
+    subtitle: str | None
+    audience: str | None
+    intro: str | None
+    sections: list[Section]
+    site: SiteProfile
+    details: Details
+    options: PrintOptions
+    glossary: list[GlossaryTerm]
+    drugs: list[Drug]
+    recipe_path: Path | None = None
+    input_files: list[Path] = field(default_factory=list)
+
+    @property
+    def is_draft(self) -> bool:
+        return any(s.meta.status != "approved" for s in self.sections)
+
+    @property
+    def last_reviewed(self) -> date | None:
+        dates = [s.meta.last_reviewed for s in self.sections if s.meta.last_reviewed]
+        return min(dates) if dates else None
+
+    @property
+    def next_review(self) -> date | None:
+        dates = [s.meta.next_review for s in self.sections if s.meta.next_review]
+        return min(dates) if dates else None
+
+    @property
+    def sources(self) -> list[SourceRef]:
+        seen: dict[tuple[str, str, int], SourceRef] = {}
+        for section in self.sections:
+            for source in section.meta.sources:
+                seen.setdefault((source.publisher, source.title, source.year), source)
+        return sorted(seen.values(), key=lambda s: (s.publisher.lower(), s.title.lower(), s.year))
+
+    @cached_property
+    def content_version(self) -> str:
+        """A short hash of everything that shapes the edition (never the personal details)."""
+        digest = hashlib.sha256(f"leaflets {__version__}\n{self.options.as_key()}\n".encode())
+        for path in self.input_files:
+            digest.update(str(path.name).encode() + b"\0" + path.read_bytes() + b"\0")
+        return digest.hexdigest()[:10]
+
+
+def _terms_used(terms: list[GlossaryTerm], text: str) -> list[GlossaryTerm]:
+    used = []
+    for term in terms:
+        words = [term.term, *term.also]
+        pattern = r"\b(" + "|".join(re.escape(w) for w in words) + r")\b"
+        if re.search(pattern, text, re.IGNORECASE):
+            used.append(term)
+    return sorted(used, key=lambda t: t.term.lower())
+
+
+def slugify(title: str) -> str:
+    """A safe file name from a title: lowercase ASCII letters, digits and hyphens."""
+    import unicodedata
+
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:60].strip("-")
+    return slug or "leaflet"
+
+
+def _asset_files(project: Project) -> list[Path]:
+    files = []
+    for folder in (project.templates, project.styles):
+        files.extend(sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts))
+    return files
+
+
+def plan_leaflet(
+    library: Library,
+    recipe: Recipe | None,
+    section_ids: list[str] | None = None,
+    title: str | None = None,
+    site_id: str | None = None,
+    details: Details | None = None,
+    options: PrintOptions | None = None,
+) -> LeafletPlan:
+    """Gather and check everything one leaflet needs, before any rendering starts."""
+    options = options or PrintOptions()
+    details = details or Details()
+    site = library.site(site_id)
+    if recipe is not None:
+        sections = library.sections_of(recipe)
+        rid, file = recipe.id, recipe.file
+        head = dict(title=file.title, subtitle=file.subtitle, audience=file.audience, intro=file.intro)
+        recipe_files = [recipe.path]
+    else:
+        if not section_ids:
+            raise ContentError("choose a leaflet, or --sections with at least one section id")
+        repeated = sorted({s for s in section_ids if section_ids.count(s) > 1})
+        if repeated:
+            raise ContentError(f"--sections lists a section twice: {', '.join(repeated)}")
+        sections = library.sections(section_ids)
+        title = (title or "").strip() or "Information for you"
+        rid = slugify(title)
+        head = dict(title=title, subtitle=None, audience=None, intro=None)
+        recipe_files = []
+    text = " ".join(s.plain_text for s in sections)
+    drug_types = {t for s in sections for t in s.meta.drug_table}
+    inputs = [*recipe_files, *(s.path for s in sections), *library.shared_files(), *_asset_files(library.project)]
+    if site.path is not None:
+        inputs.append(site.path)
+    return LeafletPlan(
+        id=rid,
+        sections=sections,
+        site=site,
+        details=details,
+        options=options,
+        glossary=_terms_used(library.glossary, text),
+        drugs=[d for d in library.drugs if d.type in drug_types],
+        recipe_path=recipe_files[0] if recipe_files else None,
+        input_files=inputs,
+        **head,
+    )
+
+
+@lru_cache(maxsize=8)
+def _environment(templates: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["markdown"] = lambda text: jinja2.utils.markupsafe.Markup(render_markdown(text or "", min_heading=3))
+    env.filters["long_date"] = lambda d: f"{d.day} {d:%B %Y}" if d else "not recorded"
+    return env
+
+
+def stylesheet_names(options: PrintOptions) -> list[str]:
+    """The stylesheet files (in styles/) for these options, in cascade order."""
+    names = list(STYLESHEETS)
+    if options.variant in VARIANT_STYLESHEETS:
+        names.append(VARIANT_STYLESHEETS[options.variant])
+    return names
+
+
+def page_css(plan: LeafletPlan) -> str:
+    """The per-leaflet CSS: page size, bleed and marks, the draft mark. Small, so parsed each time."""
+    size = {"a4": "A4", "letter": "letter", "a5": "A5"}[plan.options.page_size]
+    rules = [f"@page {{ size: {size}; }}"]
+    if plan.options.print_ready:
+        rules.append("@page { bleed: 3mm; marks: crop; }")
+    if plan.is_draft:
+        rules.append(
+            '@page { @top-right { content: "Draft: not yet clinically approved"; } }'
+            '@page :first { @top-right { content: "Draft: not yet clinically approved"; } }'
+        )
+    return "\n".join(rules)
+
+
+def render_html(plan: LeafletPlan, project: Project, link_styles: bool = True, qr_svg: str | None = None) -> str:
+    """Render the leaflet's HTML; with LINK_STYLES it renders alone (the plain weasyprint command)."""
+    try:
+        template = _environment(project.templates).get_template("leaflet.html")
+        return template.render(
+            plan=plan,
+            site=plan.site.file,
+            details=plan.details,
+            base_href=project.root.as_uri() + "/",
+            styles_href=(project.styles.as_uri() + "/") if link_styles else None,
+            stylesheets=stylesheet_names(plan.options),
+            page_css=page_css(plan),
+            generator=f"leaflets {__version__}",
+            qr_svg=qr_svg,
+            logo_href=(project.content / plan.site.file.logo).as_uri() if plan.site.file.logo else None,
+        )
+    except jinja2.TemplateNotFound as exc:
+        raise ContentError.at(project.templates / str(exc.name), "template not found") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise ContentError.at(exc.filename or exc.name or "template", f"template error: {exc.message}", exc.lineno) from None
+    except jinja2.TemplateError as exc:
+        raise RenderError(f"template error: {exc}") from None

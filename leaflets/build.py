@@ -1,0 +1,161 @@
+"""Build leaflets: the one library call behind `leaflets build` and the web page."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from .assemble import LeafletPlan, plan_leaflet, render_html, stylesheet_names
+from .errors import ContentError, InputError, RenderError
+from .library import Library
+from .options import PrintOptions
+from .output import clean_partials, prepare_folder, write_atomic
+from .project import Project, find_project
+from .qr import qr_img, qr_target
+from .schema import Details
+
+log = logging.getLogger("leaflets")
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    """What to build: recipes by id, or an ad hoc leaflet from chosen sections."""
+
+    leaflets: tuple[str, ...] = ()
+    sections: tuple[str, ...] = ()
+    title: str | None = None
+    all_leaflets: bool = False
+    site: str | None = None
+    details: Details = field(default_factory=Details)
+    options: PrintOptions = field(default_factory=PrintOptions)
+    approved_only: bool = False
+
+
+@dataclass(frozen=True)
+class RenderedLeaflet:
+    """The files one leaflet produced, as bytes, before they are written."""
+
+    plan: LeafletPlan
+    files: dict[str, bytes]
+
+
+@lru_cache(maxsize=4)
+def get_renderer(project: Project):  # noqa: ANN201 - the type lives in render.py, imported lazily
+    """One warm renderer per project and process: fonts and stylesheets are loaded once."""
+    from .render import Renderer
+
+    return Renderer(project.asset_folders, project.styles)
+
+
+def plans_for(library: Library, request: BuildRequest) -> list[LeafletPlan]:
+    """Resolve a request into checked leaflet plans, before any rendering."""
+    if request.sections:
+        if request.leaflets or request.all_leaflets:
+            raise InputError("use either leaflet names or --sections, not both")
+        plans = [
+            plan_leaflet(library, None, list(request.sections), request.title, request.site, request.details,
+                         request.options)
+        ]
+    else:
+        ids = list(library.recipe_ids) if request.all_leaflets else list(dict.fromkeys(request.leaflets))
+        if not ids:
+            raise InputError("name a leaflet to build, or use --all or --sections; 'leaflets list' shows them")
+        recipes = [library.recipe(i) for i in ids]
+        plans = [plan_leaflet(library, r, site_id=request.site, details=request.details, options=request.options)
+                 for r in recipes]
+    if request.approved_only:
+        for plan in plans:
+            drafts = [s.id for s in plan.sections if s.meta.status != "approved"]
+            if drafts:
+                raise ContentError(
+                    f"{plan.id}: not built with --approved-only: draft sections {', '.join(drafts)} "
+                    "need clinical approval (status: approved)"
+                )
+    return plans
+
+
+def leaflet_html(plan: LeafletPlan, project: Project, link_styles: bool) -> str:
+    """The leaflet's HTML, with its QR code when the site profile gives an address."""
+    target = qr_target(plan.site, plan.id)
+    return render_html(plan, project, link_styles=link_styles, qr_svg=qr_img(target) if target else None)
+
+
+def render_plan(plan: LeafletPlan, project: Project, renderer=None, html: bool = False) -> RenderedLeaflet:  # noqa: ANN001
+    """Render one plan to the bytes of every file it produces (PDFs, and HTML if asked)."""
+    renderer = renderer or get_renderer(project)
+    options = plan.options
+    pdf = renderer.render(
+        leaflet_html(plan, project, link_styles=False), project.root.as_uri() + "/", stylesheet_names(options)
+    )
+    files = {f"{options.file_stem(plan.id)}.pdf": pdf}
+    if options.variant == "booklet":
+        from .imposition import impose_booklet
+
+        try:
+            files[f"{options.booklet_stem(plan.id)}.pdf"] = impose_booklet(pdf)
+        except ValueError as exc:
+            raise RenderError(f"{plan.id}: could not make the booklet: {exc}") from None
+    if html:
+        files[f"{options.file_stem(plan.id)}.html"] = leaflet_html(plan, project, link_styles=True).encode("utf-8")
+    return RenderedLeaflet(plan, files)
+
+
+def write_files(rendered: RenderedLeaflet, out_dir: Path) -> list[Path]:
+    """Write a rendered leaflet's files atomically."""
+    return [write_atomic(out_dir / name, data) for name, data in rendered.files.items()]
+
+
+def build(
+    request: BuildRequest, out_dir: Path | str = "out", root: Path | str | None = None, html: bool = False
+) -> list[Path]:
+    """Build the requested leaflets into OUT_DIR and return the files written."""
+    project = find_project(root)
+    library = Library(project)
+    plans = plans_for(library, request)
+    folder = prepare_folder(Path(out_dir))
+    clean_partials(folder)
+    written: list[Path] = []
+    for plan in plans:
+        written.extend(write_files(render_plan(plan, project, html=html), folder))
+        log.info("built %s", plan.id)
+    return written
+
+
+def build_from_options(
+    *,
+    leaflets: list[str],
+    out_dir: Path,
+    site: str | None,
+    pairs: list[str],
+    details_file: Path | None,
+    sections: str | None,
+    title: str | None,
+    all_leaflets: bool,
+    variant: str,
+    paper: str | None,
+    print_ready: bool,
+    approved_only: bool,
+    html: bool,
+    root: Path | None,
+) -> list[Path]:
+    """Build from command-line style options (shared by the CLI and scripts)."""
+    from .personal import load_details
+
+    details = load_details(details_file, pairs)
+    if paper is None:
+        paper = Library(find_project(root)).site(site).file.paper
+    request = BuildRequest(
+        leaflets=tuple(leaflets),
+        sections=tuple(s.strip() for s in (sections or "").split(",") if s.strip()),
+        title=title,
+        all_leaflets=all_leaflets,
+        site=site,
+        details=details,
+        options=PrintOptions(variant=variant, paper=paper, print_ready=print_ready),
+        approved_only=approved_only,
+    )
+    if sections is not None and not request.sections:
+        raise InputError("--sections needs at least one section id, for example --sections what-advanced-means")
+    return build(request, out_dir, root, html=html)

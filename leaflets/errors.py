@@ -1,0 +1,62 @@
+"""Errors a user can cause or meet, each printable as one line with the file and line where known."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one input, located as precisely as we can."""
+
+    message: str
+    path: Path | str | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = ""
+        if self.path is not None:
+            where = str(self.path)
+            if self.line is not None:
+                where += f", line {self.line}"
+            where += ": "
+        return where + self.message
+
+
+class LeafletError(Exception):
+    """Base of every error the CLI turns into a message and an exit code instead of a traceback."""
+
+    exit_code = 2
+
+    def __init__(self, *problems: Problem | str) -> None:
+        self.problems: tuple[Problem, ...] = tuple(
+            p if isinstance(p, Problem) else Problem(p) for p in problems
+        ) or (Problem("unknown error"),)
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+    @classmethod
+    def at(cls, path: Path | str | None, message: str, line: int | None = None) -> LeafletError:
+        """Build an error about one place in one file."""
+        return cls(Problem(message, path, line))
+
+
+class ContentError(LeafletError):
+    """A content file (section, recipe, site, glossary, set) is missing or invalid."""
+
+
+class InputError(LeafletError):
+    """A command-line option, personal detail or data file is invalid."""
+
+
+class OutputError(LeafletError):
+    """The output folder cannot be written (permissions, full disk): the user can fix it."""
+
+
+class RenderError(LeafletError):
+    """Rendering a leaflet to PDF failed."""
+
+    exit_code = 1

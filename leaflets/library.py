@@ -1,0 +1,202 @@
+"""The content library of a project: sections, recipes, site profiles, glossary, drugs and sets."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from .content import Section, load_section, section_id
+from .errors import ContentError, InputError, LeafletError, Problem
+from .files import load_yaml_mapping
+from .project import Project
+from .schema import (
+    Drug,
+    DrugsFile,
+    GlossaryFile,
+    GlossaryTerm,
+    RecipeFile,
+    SetFile,
+    SiteFile,
+    validate,
+)
+
+DEFAULT_SITE = "default"
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A leaflet: a title and the ids of its sections, in order."""
+
+    id: str
+    path: Path
+    file: RecipeFile
+    source_text: str
+
+
+@dataclass(frozen=True)
+class SiteProfile:
+    """The organisation a leaflet is printed for."""
+
+    id: str
+    path: Path | None
+    file: SiteFile
+    source_text: str
+
+
+@dataclass(frozen=True)
+class LeafletSet:
+    """A batch manifest: which leaflets, variants and papers to build together."""
+
+    id: str
+    path: Path
+    file: SetFile
+
+
+def closest(name: str, choices: list[str]) -> str:
+    """A 'did you mean' hint for an unknown id, or an empty string."""
+    match = difflib.get_close_matches(name, choices, n=1, cutoff=0.5)
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+class Library:
+    """Loads content files on demand, each once, and reports unknown ids with the closest names."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self._sections: dict[str, Section] = {}
+        self._recipes: dict[str, Recipe] = {}
+        self._sites: dict[str, SiteProfile] = {}
+
+    # -- listing -------------------------------------------------------------------------------------
+    def _ids(self, folder: str, suffix: str) -> list[str]:
+        directory = self.project.content / folder
+        if not directory.is_dir():
+            return []
+        return sorted(section_id(p) for p in directory.glob(f"*{suffix}") if p.is_file())
+
+    @cached_property
+    def section_ids(self) -> list[str]:
+        return self._ids("sections", ".md")
+
+    @cached_property
+    def recipe_ids(self) -> list[str]:
+        return self._ids("leaflets", ".yaml")
+
+    @cached_property
+    def site_ids(self) -> list[str]:
+        return self._ids("sites", ".yaml")
+
+    # -- single items --------------------------------------------------------------------------------
+    def section(self, sid: str) -> Section:
+        if sid not in self._sections:
+            if sid not in self.section_ids:
+                raise InputError(f"unknown section '{sid}'{closest(sid, self.section_ids)}")
+            self._sections[sid] = load_section(self.project.content / "sections" / f"{sid}.md")
+        return self._sections[sid]
+
+    def recipe(self, rid: str) -> Recipe:
+        if rid not in self._recipes:
+            if rid not in self.recipe_ids:
+                hint = closest(rid, self.recipe_ids)
+                raise InputError(f"unknown leaflet '{rid}'{hint}; 'leaflets list' shows them all")
+            path = self.project.content / "leaflets" / f"{rid}.yaml"
+            document = load_yaml_mapping(path)
+            recipe = Recipe(rid, path, validate(RecipeFile, document), path.read_text("utf-8"))
+            missing = [s for s in recipe.file.sections if s not in self.section_ids]
+            if missing:
+                raise ContentError(
+                    *(
+                        Problem(f"unknown section '{s}'{closest(s, self.section_ids)}", path,
+                                document.line_of(["sections", recipe.file.sections.index(s)]))
+                        for s in missing
+                    )
+                )
+            self._recipes[rid] = recipe
+        return self._recipes[rid]
+
+    def sections_of(self, recipe: Recipe) -> list[Section]:
+        """Load a recipe's sections, reporting every broken one at once."""
+        return self.sections(recipe.file.sections)
+
+    def sections(self, ids: list[str]) -> list[Section]:
+        problems: list[Problem] = []
+        found: list[Section] = []
+        for sid in ids:
+            try:
+                found.append(self.section(sid))
+            except LeafletError as exc:
+                problems.extend(exc.problems)
+        if problems:
+            raise ContentError(*problems)
+        return found
+
+    def site(self, site_id: str | None) -> SiteProfile:
+        site_id = site_id or DEFAULT_SITE
+        if site_id not in self._sites:
+            if site_id not in self.site_ids:
+                if site_id == DEFAULT_SITE:
+                    return SiteProfile(DEFAULT_SITE, None, SiteFile(name="Your cancer care team"), "")
+                raise InputError(f"unknown site profile '{site_id}'{closest(site_id, self.site_ids)}")
+            path = self.project.content / "sites" / f"{site_id}.yaml"
+            document = load_yaml_mapping(path)
+            site = SiteProfile(site_id, path, validate(SiteFile, document), path.read_text("utf-8"))
+            if site.file.logo:
+                logo = (self.project.content / site.file.logo).resolve()
+                if not logo.is_relative_to(self.project.content.resolve()) or not logo.is_file():
+                    raise ContentError.at(path, f"logo: {site.file.logo} is not a file under content/",
+                                          document.line_of(["logo"]))
+            self._sites[site_id] = site
+        return self._sites[site_id]
+
+    @cached_property
+    def glossary(self) -> list[GlossaryTerm]:
+        path = self.project.content / "glossary.yaml"
+        if not path.exists():
+            return []
+        return list(validate(GlossaryFile, load_yaml_mapping(path)).terms)
+
+    @cached_property
+    def drugs(self) -> list[Drug]:
+        path = self.project.content / "drugs.yaml"
+        if not path.exists():
+            return []
+        return list(validate(DrugsFile, load_yaml_mapping(path)).drugs)
+
+    def shared_files(self) -> list[Path]:
+        """Content files every leaflet may depend on (glossary, drugs)."""
+        return [p for p in (self.project.content / "glossary.yaml", self.project.content / "drugs.yaml") if p.exists()]
+
+    def leaflet_set(self, path: Path) -> LeafletSet:
+        document = load_yaml_mapping(path, InputError if not path.exists() else ContentError)
+        leaflet_set = LeafletSet(section_id(path), path, validate(SetFile, document))
+        if leaflet_set.file.leaflets != "all":
+            unknown = [r for r in leaflet_set.file.leaflets if r not in self.recipe_ids]
+            if unknown:
+                raise ContentError(
+                    *(Problem(f"unknown leaflet '{r}'{closest(r, self.recipe_ids)}", path,
+                              document.line_of(["leaflets", leaflet_set.file.leaflets.index(r)])) for r in unknown)
+                )
+        return leaflet_set
+
+    def set_leaflets(self, leaflet_set: LeafletSet) -> list[str]:
+        chosen = leaflet_set.file.leaflets
+        return list(self.recipe_ids) if chosen == "all" else list(chosen)
+
+    def validate_all(self) -> list[Problem]:
+        """Load every file, collecting all problems instead of stopping at the first."""
+        problems: list[Problem] = []
+        loaders = [
+            *(lambda s=s: self.section(s) for s in self.section_ids),
+            *(lambda r=r: self.sections_of(self.recipe(r)) for r in self.recipe_ids),
+            *(lambda s=s: self.site(s) for s in self.site_ids),
+            lambda: self.glossary,
+            lambda: self.drugs,
+        ]
+        for load in loaders:
+            try:
+                load()
+            except LeafletError as exc:
+                problems.extend(p for p in exc.problems if p not in problems)
+        return problems

@@ -1,0 +1,54 @@
+"""What `leaflets list` shows: recipes and sections, as data and as plain tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .errors import ContentError
+from .library import Library
+from .project import find_project
+
+
+def listing(root: Path | str | None = None) -> dict[str, list[dict[str, Any]]]:
+    """The leaflets and sections of a project, validated."""
+    library = Library(find_project(root))
+    problems = library.validate_all()
+    if problems:
+        raise ContentError(*problems)
+    leaflets = [
+        {"id": rid, "title": library.recipe(rid).file.title, "sections": list(library.recipe(rid).file.sections)}
+        for rid in library.recipe_ids
+    ]
+    sections = []
+    for sid in library.section_ids:
+        meta = library.section(sid).meta
+        sections.append({
+            "id": sid,
+            "title": meta.title,
+            "tags": list(meta.tags),
+            "status": meta.status,
+            "next_review": meta.next_review.isoformat() if meta.next_review else None,
+        })
+    return {"leaflets": leaflets, "sections": sections}
+
+
+def table(headers: list[str], rows: list[list[str]]) -> str:
+    """A plain-text table that reads well in any terminal and in a log."""
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines.extend("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
+    return "\n".join(lines)
+
+
+def listing_tables(data: dict[str, list[dict[str, Any]]]) -> str:
+    leaflets = table(
+        ["Leaflet", "Title", "Sections"],
+        [[item["id"], item["title"], str(len(item["sections"]))] for item in data["leaflets"]],
+    )
+    sections = table(
+        ["Section", "Title", "Status", "Next review", "Tags"],
+        [[s["id"], s["title"], s["status"], s["next_review"] or "-", ", ".join(s["tags"])] for s in data["sections"]],
+    )
+    return f"Leaflets ({len(data['leaflets'])})\n{leaflets}\n\nSections ({len(data['sections'])})\n{sections}"

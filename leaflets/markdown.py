@@ -1,0 +1,72 @@
+"""Markdown to safe HTML for leaflets: raw HTML off, headings kept below the section title."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+log = logging.getLogger("leaflets")
+
+_UNSAFE_LINK = re.compile(r"^\s*(javascript|vbscript):", re.IGNORECASE)
+_EXTERNAL = re.compile(r"^\s*[a-z][a-z0-9+.-]*:", re.IGNORECASE)
+
+
+def _validate_link(url: str) -> bool:
+    # Images and links pass through to the locked-down URL fetcher, which refuses anything outside
+    # the project's asset folders; only script URLs are dropped here.
+    return not _UNSAFE_LINK.match(url)
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "typographer": True}).enable(["table", "replacements"])
+    md.validateLink = _validate_link
+    return md
+
+
+def _adjust(tokens: Sequence[Token], min_heading: int) -> None:
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            level = max(int(token.tag[1]), min_heading)
+            token.tag = f"h{min(level, 6)}"
+        elif token.type == "blockquote_open":
+            token.attrSet("class", "callout")
+        elif token.type == "table_open":
+            token.attrSet("class", "content-table")
+
+
+def render_markdown(text: str, source: str = "", min_heading: int = 3) -> str:
+    """Render Markdown as HTML with raw HTML shown as text and headings starting at MIN_HEADING."""
+    md = _parser()
+    tokens = md.parse(text)
+    _adjust(tokens, min_heading)
+    for url in external_urls(tokens):
+        log.warning("%s: %s is outside the project and will not be fetched", source or "Markdown", url)
+    return md.renderer.render(tokens, md.options, {})
+
+
+def external_urls(tokens: Sequence[Token]) -> list[str]:
+    """Images that point outside the project (any scheme, or an absolute path)."""
+    found: list[str] = []
+    for token in tokens:
+        for child in token.children or []:
+            if child.type == "image":
+                src = str(child.attrs.get("src", ""))
+                if _EXTERNAL.match(src) and not src.startswith("data:") or src.startswith("/"):
+                    found.append(src)
+    return found
+
+
+def missing_alt_text(text: str) -> int:
+    """Count images without alt text: every image in a leaflet needs one for screen readers."""
+    count = 0
+    for token in _parser().parse(text):
+        for child in token.children or []:
+            if child.type == "image" and not "".join(c.content for c in child.children or []).strip():
+                count += 1
+    return count

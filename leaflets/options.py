@@ -1,0 +1,54 @@
+"""Print options (variant, paper, print-ready) and the output file names they give."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import get_args
+
+from .errors import InputError
+from .schema import Paper, Variant
+
+VARIANTS: tuple[str, ...] = get_args(Variant)
+PAPERS: tuple[str, ...] = get_args(Paper)
+
+
+@dataclass(frozen=True)
+class PrintOptions:
+    """How one leaflet is laid out: the same content in a different format."""
+
+    variant: str = "standard"
+    paper: str = "a4"
+    print_ready: bool = False
+
+    def __post_init__(self) -> None:
+        if self.variant not in VARIANTS:
+            raise InputError(f"unknown variant '{self.variant}': choose one of {', '.join(VARIANTS)}")
+        if self.paper not in PAPERS:
+            raise InputError(f"unknown paper '{self.paper}': choose one of {', '.join(PAPERS)}")
+
+    @property
+    def page_size(self) -> str:
+        """The CSS page size of the pages people read (booklets read as A5)."""
+        if self.variant == "booklet":
+            return "a5"
+        return self.paper
+
+    def file_stem(self, leaflet: str) -> str:
+        """The file name (without .pdf) for the reading pages of LEAFLET in these options."""
+        parts = [leaflet]
+        if self.variant == "large-print":
+            parts.append("large-print")
+        if self.variant == "booklet":
+            parts.append("a5")
+        elif self.paper == "letter":
+            parts.append("letter")
+        if self.print_ready:
+            parts.append("print")
+        return "-".join(parts)
+
+    def booklet_stem(self, leaflet: str) -> str:
+        """The file name (without .pdf) of the imposed booklet print file."""
+        return f"{leaflet}-booklet" + ("-print" if self.print_ready else "")
+
+    def as_key(self) -> str:
+        return f"{self.variant}/{self.paper}/{int(self.print_ready)}"

@@ -1,0 +1,61 @@
+"""Personal details from --set pairs, a details file or a CSV row: validated, plain text, never logged."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .errors import InputError, Problem
+from .files import MAX_DETAILS_BYTES, load_yaml_mapping
+from .library import closest
+from .schema import DETAIL_KEYS, Details, problems_from
+
+
+def _check_keys(keys: Iterable[str], where: str | Path | None) -> None:
+    unknown = [k for k in keys if k not in DETAIL_KEYS]
+    if unknown:
+        raise InputError(
+            *(
+                Problem(f"unknown detail key '{k}'{closest(k, list(DETAIL_KEYS))}; use one of {', '.join(DETAIL_KEYS)}",
+                        where)
+                for k in unknown
+            )
+        )
+
+
+def details_from_mapping(values: Mapping[str, Any], where: str | Path | None = None) -> Details:
+    """Validate personal details; error messages name the key, never the value typed."""
+    _check_keys(values, where)
+    try:
+        return Details.model_validate(dict(values))
+    except ValidationError as exc:
+        problems = problems_from(exc)
+        raise InputError(*(Problem(p.message, where) for p in problems)) from None
+
+
+def parse_set_options(pairs: Iterable[str]) -> dict[str, str]:
+    """Turn repeated --set key=value options into a dict."""
+    values: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise InputError(f"--set needs key=value, for example --set patient_name=Sam (got '{key or pair[:20]}')")
+        values[key] = value
+    return values
+
+
+def load_details(details_file: Path | None = None, pairs: Iterable[str] = ()) -> Details:
+    """Details from a YAML file, then --set pairs on top."""
+    values: dict[str, Any] = {}
+    if details_file is not None:
+        document = load_yaml_mapping(Path(details_file), InputError, MAX_DETAILS_BYTES)
+        _check_keys([str(k) for k in document.data], details_file)
+        values.update({str(k): v for k, v in document.data.items()})
+    set_values = parse_set_options(pairs)
+    _check_keys(set_values, "--set")
+    values.update(set_values)
+    return details_from_mapping(values, details_file if not set_values else None)
