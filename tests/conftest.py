@@ -1,0 +1,92 @@
+"""Shared fixtures: throwaway content trees built from dicts, and PDF readers."""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+REPO = Path(__file__).resolve().parent.parent
+
+SECTION = """\
+---
+title: {title}
+summary: A test section.
+sources:
+  - publisher: Test Publisher
+    title: Test source
+    year: 2026
+last_reviewed: 2026-01-01
+next_review: {next_review}
+status: {status}
+tags: [test]
+---
+{body}
+"""
+
+
+def section_text(
+    title: str = "A section", body: str = "Your team will help you. Ask them anything.", status: str = "draft",
+    next_review: str = "2028-01-01",
+) -> str:
+    return SECTION.format(title=title, body=body, status=status, next_review=next_review)
+
+
+def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
+    for name, data in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(textwrap.dedent(data) if not data.startswith("---") else data, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def make_project(tmp_path: Path) -> Callable[[dict[str, str | bytes]], Path]:
+    """Build a small content tree (content/...) and return its root; templates and styles are the package's."""
+
+    def make(files: dict[str, str | bytes] | None = None) -> Path:
+        base = {
+            "content/sections/alpha.md": section_text("Alpha section", "Alpha words come first. **Bold** text here."),
+            "content/sections/beta.md": section_text("Beta section", "Beta words come second.\n\n- one item\n- two items"),
+            "content/leaflets/small.yaml": "title: A small leaflet\nsubtitle: For tests\naudience: For testers.\n"
+            "sections: [alpha, beta]\n",
+            "content/glossary.yaml": "terms:\n  - term: alpha\n    meaning: The first letter.\n"
+            "  - term: gamma\n    meaning: Not used anywhere.\n",
+        }
+        base.update(files or {})
+        return write_tree(tmp_path / "project", base)
+
+    return make
+
+
+@pytest.fixture
+def project(make_project: Callable[..., Path]) -> Path:
+    return make_project()
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def pdf_text(data: bytes | Path) -> str:
+    """All the text of a PDF, as a reader would copy it."""
+    from pypdf import PdfReader
+
+    raw = data.read_bytes() if isinstance(data, Path) else data
+    reader = PdfReader(io.BytesIO(raw))
+    return "\n".join(page.extract_text() or "" for page in reader.pages)
+
+
+def pdf_pages(data: bytes | Path) -> int:
+    from pypdf import PdfReader
+
+    raw = data.read_bytes() if isinstance(data, Path) else data
+    return len(PdfReader(io.BytesIO(raw)).pages)
