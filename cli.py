@@ -129,6 +129,29 @@ def build(
         typer.echo(f"Wrote {path}")
 
 
+@app.command()
+@friendly_errors
+def check(
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 if any section fails a check.")] = False,
+    sources: Annotated[
+        Optional[Path], typer.Option("--sources", help="Folder of source pages: flag wording copied from them.")
+    ] = None,
+    root: RootOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Check every section: reading level, glossary, review dates, sources.
+
+    Example: leaflets check --strict --sources ../shared/sources
+    """
+    from leaflets.checks import check_content
+    from leaflets.listing import check_table
+
+    report = check_content(root, sources)
+    typer.echo(check_table(report))
+    if strict and not report.passed:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

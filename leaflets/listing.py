@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ContentError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .checks import CheckReport
 from .library import Library
 from .project import find_project
 
@@ -52,3 +55,22 @@ def listing_tables(data: dict[str, list[dict[str, Any]]]) -> str:
         [[s["id"], s["title"], s["status"], s["next_review"] or "-", ", ".join(s["tags"])] for s in data["sections"]],
     )
     return f"Leaflets ({len(data['leaflets'])})\n{leaflets}\n\nSections ({len(data['sections'])})\n{sections}"
+
+
+def check_table(report: CheckReport) -> str:
+    """The `leaflets check` table, then what failed and the overall verdict."""
+    rows = [
+        [s.id, f"{s.grade:.1f}", f"{s.words_per_sentence:.1f}", ", ".join(s.missing_terms) or "-", s.review,
+         str(s.sources) if s.sources else "MISSING", "ok" if s.passed else "FAIL"]
+        for s in report.sections
+    ]
+    lines = [table(["Section", "Grade", "Words/sentence", "Not in glossary", "Review", "Sources", "Result"], rows)]
+    lines.append("")
+    lines.append(f"Mean Flesch-Kincaid grade: {report.mean_grade:.2f} (target 7 or below; each section 8 or below)")
+    for section in report.sections:
+        lines.extend(f"{section.id}: {problem}" for problem in section.problems)
+    lines.extend(report.problems)
+    failed = sum(not s.passed for s in report.sections)
+    verdict = "All checks passed." if report.passed else f"{failed} section(s) failed; {len(report.problems)} other problem(s)."
+    lines.append(verdict)
+    return "\n".join(lines)

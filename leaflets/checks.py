@@ -1,0 +1,168 @@
+"""Content checks for governance: reading level, glossary coverage, review dates, sources, originality."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .content import Section
+from .errors import ContentError
+from .files import today
+from .library import Library
+from .project import find_project
+from .readability import score
+
+MAX_GRADE = 8.0
+"""Flesch-Kincaid grade a section may not exceed (UK reading age 9-11 is about US grade 4-6; 8 is the ceiling)."""
+MAX_MEAN_GRADE = 7.0
+DUE_SOON_DAYS = 90
+MAX_REVIEW_YEARS = 3
+SHARED_RUN = 8
+"""A run of this many words shared with a source page counts as copied."""
+
+_MEDICAL_SUFFIXES = (
+    "ectomy", "ectomies", "otomy", "itis", "oma", "omas", "therapy", "therapies", "inib", "umab", "imus",
+    "ology", "ologist", "ologists", "osis", "aemia", "emia",
+)
+_MEDICAL_PREFIXES = (
+    "metasta", "carcin", "nephr", "immuno", "cyto", "onco", "bisphosph", "embol", "ablat", "palliat",
+    "stereotact", "haemo",
+)
+_MEDICAL_WORDS = {
+    "tumour", "tumours", "biopsy", "scan", "scans", "artery", "arteries", "cytokine", "cytokines", "kinase",
+    "inhibitor", "inhibitors", "anaesthetic", "adjuvant", "recurrent", "recurrence", "metastatic", "fracture",
+    "fractures", "compression", "platelets", "neutrophils", "calcium", "haemoglobin", "thyroid", "catheter",
+    "probe", "palliative",
+}
+_COMMON = {"therapy", "therapies", "scan", "scans"}  # explained by the words around them when used alone
+_WORD = re.compile(r"[A-Za-z][A-Za-z-]*[A-Za-z]")
+
+
+@dataclass
+class SectionReport:
+    """One row of the `leaflets check` table."""
+
+    id: str
+    grade: float
+    words_per_sentence: float
+    missing_terms: list[str] = field(default_factory=list)
+    review: str = "ok"
+    sources: int = 0
+    copied: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems
+
+
+@dataclass
+class CheckReport:
+    sections: list[SectionReport]
+    mean_grade: float
+    problems: list[str]
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems and all(s.passed for s in self.sections)
+
+
+def medical_words(text: str) -> set[str]:
+    """Words that look medical and so need a glossary entry."""
+    found = set()
+    for word in _WORD.findall(text):
+        lower = word.lower()
+        if lower in _COMMON:
+            continue
+        if (
+            lower in _MEDICAL_WORDS
+            or any(lower.endswith(s) and len(lower) > len(s) + 2 for s in _MEDICAL_SUFFIXES)
+            or any(lower.startswith(p) for p in _MEDICAL_PREFIXES)
+        ):
+            found.add(lower)
+    return found
+
+
+def _glossary_words(library: Library) -> set[str]:
+    words: set[str] = set()
+    for term in library.glossary:
+        for phrase in (term.term, *term.also):
+            words.update(w.lower() for w in _WORD.findall(phrase))
+    for drug in library.drugs:
+        for name in (drug.generic, drug.brand or ""):
+            words.update(w.lower() for w in _WORD.findall(name))
+    return words
+
+
+def _review_state(section: Section, on: dt.date) -> tuple[str, str | None]:
+    meta = section.meta
+    if not meta.last_reviewed or not meta.next_review:
+        return "no dates", "last_reviewed and next_review are required"
+    if meta.next_review > meta.last_reviewed.replace(year=meta.last_reviewed.year + MAX_REVIEW_YEARS):
+        return "too far", f"next_review is more than {MAX_REVIEW_YEARS} years after last_reviewed"
+    if meta.next_review < on:
+        return "overdue", f"review was due on {meta.next_review.isoformat()}"
+    if (meta.next_review - on).days <= DUE_SOON_DAYS:
+        return "due soon", None
+    return "ok", None
+
+
+def _shingles(text: str, size: int) -> set[tuple[str, ...]]:
+    words = re.findall(r"[a-z0-9]+", text.lower().replace("’", "'").replace("'", ""))
+    return {tuple(words[i : i + size]) for i in range(len(words) - size + 1)}
+
+
+def source_shingles(sources_dir: Path) -> set[tuple[str, ...]]:
+    """Every run of SHARED_RUN words in the source pages."""
+    runs: set[tuple[str, ...]] = set()
+    for path in sorted(sources_dir.glob("*")):
+        if path.is_file() and path.suffix in (".txt", ".md") and path.name != "README.md":
+            runs |= _shingles(path.read_text("utf-8", errors="replace"), SHARED_RUN)
+    return runs
+
+
+def check_content(root: Path | str | None = None, sources_dir: Path | None = None, on: dt.date | None = None) -> CheckReport:
+    """Check every section against the writing and governance standards."""
+    library = Library(find_project(root))
+    problems = library.validate_all()
+    if problems:
+        raise ContentError(*problems)
+    on = on or today()
+    known = _glossary_words(library)
+    copied_runs = source_shingles(sources_dir) if sources_dir else set()
+    reports = []
+    for sid in library.section_ids:
+        section = library.section(sid)
+        readability = score(section.body)
+        missing = sorted(w for w in medical_words(section.plain_text) if w not in known)
+        review, review_problem = _review_state(section, on)
+        report = SectionReport(
+            id=sid, grade=readability.grade, words_per_sentence=round(readability.words_per_sentence, 1),
+            missing_terms=missing, review=review, sources=len(section.meta.sources),
+        )
+        if readability.grade > MAX_GRADE:
+            report.problems.append(f"grade {readability.grade} is above {MAX_GRADE}")
+        if missing:
+            report.problems.append(f"not in the glossary: {', '.join(missing)}")
+        if review_problem:
+            report.problems.append(review_problem)
+        if not section.meta.sources:
+            report.problems.append("no sources listed")
+        if copied_runs:
+            shared = _shingles(section.body, SHARED_RUN) & copied_runs
+            report.copied = sorted(" ".join(run) for run in shared)[:3]
+            if shared:
+                report.problems.append(f"shares wording with a source page: '{report.copied[0]}'")
+        reports.append(report)
+    mean = round(sum(r.grade for r in reports) / len(reports), 2) if reports else 0.0
+    overall = []
+    if mean > MAX_MEAN_GRADE:
+        overall.append(f"mean grade {mean} is above {MAX_MEAN_GRADE}")
+    text = " ".join(library.section(s).plain_text for s in library.section_ids)
+    for term in library.glossary:
+        phrases = [term.term, *term.also]
+        if not re.search(r"\b(" + "|".join(re.escape(p) for p in phrases) + r")\b", text, re.IGNORECASE):
+            overall.append(f"glossary term '{term.term}' is not used by any section")
+    return CheckReport(sections=reports, mean_grade=mean, problems=overall)
