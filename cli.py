@@ -24,7 +24,7 @@ app = typer.Typer(
 
 RootOption = Annotated[
     Optional[Path],
-    typer.Option("--root", help="Project folder with content/ (default: this folder if it has one, else the built-in)."),
+    typer.Option("--root", help="Project folder with content/ (default: this folder if it has one, else built-in)."),
 ]
 DebugOption = Annotated[bool, typer.Option("--debug", help="Show a traceback when something fails.")]
 

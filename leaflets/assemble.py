@@ -202,6 +202,7 @@ def render_html(plan: LeafletPlan, project: Project, link_styles: bool = True, q
     except jinja2.TemplateNotFound as exc:
         raise ContentError.at(project.templates / str(exc.name), "template not found") from None
     except jinja2.TemplateSyntaxError as exc:
-        raise ContentError.at(exc.filename or exc.name or "template", f"template error: {exc.message}", exc.lineno) from None
+        where = exc.filename or exc.name or "template"
+        raise ContentError.at(where, f"template error: {exc.message}", exc.lineno) from None
     except jinja2.TemplateError as exc:
         raise RenderError(f"template error: {exc}") from None

@@ -123,7 +123,9 @@ def source_shingles(sources_dir: Path) -> set[tuple[str, ...]]:
     return runs
 
 
-def check_content(root: Path | str | None = None, sources_dir: Path | None = None, on: dt.date | None = None) -> CheckReport:
+def check_content(
+    root: Path | str | None = None, sources_dir: Path | None = None, on: dt.date | None = None
+) -> CheckReport:
     """Check every section against the writing and governance standards."""
     library = Library(find_project(root))
     problems = library.validate_all()

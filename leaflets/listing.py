@@ -39,9 +39,9 @@ def listing(root: Path | str | None = None) -> dict[str, list[dict[str, Any]]]:
 def table(headers: list[str], rows: list[list[str]]) -> str:
     """A plain-text table that reads well in any terminal and in a log."""
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip()]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
-    lines.extend("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
+    lines.extend("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows)
     return "\n".join(lines)
 
 
@@ -71,6 +71,9 @@ def check_table(report: CheckReport) -> str:
         lines.extend(f"{section.id}: {problem}" for problem in section.problems)
     lines.extend(report.problems)
     failed = sum(not s.passed for s in report.sections)
-    verdict = "All checks passed." if report.passed else f"{failed} section(s) failed; {len(report.problems)} other problem(s)."
+    verdict = (
+        "All checks passed." if report.passed
+        else f"{failed} section(s) failed; {len(report.problems)} other problem(s)."
+    )
     lines.append(verdict)
     return "\n".join(lines)

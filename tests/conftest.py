@@ -54,7 +54,9 @@ def make_project(tmp_path: Path) -> Callable[[dict[str, str | bytes]], Path]:
     def make(files: dict[str, str | bytes] | None = None) -> Path:
         base = {
             "content/sections/alpha.md": section_text("Alpha section", "Alpha words come first. **Bold** text here."),
-            "content/sections/beta.md": section_text("Beta section", "Beta words come second.\n\n- one item\n- two items"),
+            "content/sections/beta.md": section_text(
+                "Beta section", "Beta words come second.\n\n- one item\n- two items"
+            ),
             "content/leaflets/small.yaml": "title: A small leaflet\nsubtitle: For tests\naudience: For testers.\n"
             "sections: [alpha, beta]\n",
             "content/glossary.yaml": "terms:\n  - term: alpha\n    meaning: The first letter.\n"

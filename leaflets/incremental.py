@@ -1,0 +1,169 @@
+"""Incremental batches: one key per output file from everything that shapes it, kept beside the PDFs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from . import __version__
+from .assemble import LeafletPlan
+from .output import write_atomic
+from .project import PACKAGE_ROOT, Project
+from .schema import Details
+
+log = logging.getLogger("leaflets")
+
+CACHE_NAME = ".leaflets-cache.json"
+"""The manifest in the output folder: output file name -> key. Never holds personal details."""
+CACHE_FORMAT = 1
+_RENDER_PACKAGES = ("weasyprint", "pydyf", "pypdf", "segno", "jinja2", "markdown-it-py")
+"""Libraries whose upgrade can change the bytes of a PDF, so their versions are part of every key."""
+
+
+class FileDigests:
+    """SHA-256 of files, each read once per run: many leaflets share templates, styles and fonts."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[str, int, int], str] = {}
+
+    def digest(self, path: Path) -> str:
+        """The file's digest, or a marker when it is missing (so creating it changes the key)."""
+        try:
+            stat = path.stat()
+        except OSError:
+            return "missing"
+        token = (str(path), stat.st_mtime_ns, stat.st_size)
+        if token not in self._seen:
+            sha = hashlib.sha256()
+            with path.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    sha.update(block)
+            self._seen[token] = sha.hexdigest()
+        return self._seen[token]
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """The package version, the leaflets source and the render libraries' versions: a code change rebuilds."""
+    sha = hashlib.sha256(f"leaflets {__version__}\n".encode())
+    for path in sorted((PACKAGE_ROOT / "leaflets").glob("*.py")):
+        sha.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for name in _RENDER_PACKAGES:
+        try:
+            version = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            version = "absent"
+        sha.update(f"{name} {version}\n".encode())
+    return sha.hexdigest()
+
+
+def extra_inputs(plan: LeafletPlan, project: Project) -> list[Path]:
+    """Files a leaflet reads that plan.input_files does not list: the site logo and section images."""
+    from markdown_it import MarkdownIt
+
+    found: list[Path] = []
+    if plan.site.file.logo:
+        found.append(project.content / plan.site.file.logo)
+    parser = MarkdownIt("commonmark").enable("table")
+    for section in plan.sections:
+        for token in parser.parse(section.body):
+            for child in token.children or []:
+                if child.type != "image":
+                    continue
+                src = str(child.attrs.get("src", ""))
+                parts = urlsplit(src)
+                if parts.scheme or parts.netloc or not parts.path or src.startswith("/"):
+                    continue  # the URL fetcher refuses these, so they cannot change the PDF
+                found.append((project.root / unquote(parts.path)).resolve())
+    return found
+
+
+def inputs_digest(paths: Iterable[Path], digests: FileDigests, project: Project) -> str:
+    """One digest for a leaflet's input files, named relative to the project so a moved folder still hits."""
+    sha = hashlib.sha256(code_digest().encode())
+    for path in paths:
+        name = _display_name(path, project)
+        sha.update(name.encode() + b"\0" + digests.digest(path).encode() + b"\n")
+    return sha.hexdigest()
+
+
+def _display_name(path: Path, project: Project) -> str:
+    for base, tag in ((project.root, "project"), (PACKAGE_ROOT, "package")):
+        try:
+            return f"{tag}:{path.resolve().relative_to(base.resolve())}"
+        except ValueError:
+            continue
+    return str(path)
+
+
+def details_digest(details: Details) -> str:
+    """A one-way digest of the personal details: they change the key but are never stored."""
+    canonical = json.dumps(details.present(), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def job_key(
+    *, inputs: str, leaflet: str, site: str, options_key: str, outputs: Sequence[str], details: Details
+) -> str:
+    """The key of one job: equal keys mean byte-for-byte the same files, so the job can be skipped."""
+    parts = [f"format {CACHE_FORMAT}", inputs, leaflet, site, options_key, "\0".join(outputs), details_digest(details)]
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+
+
+@dataclass
+class BuildCache:
+    """The manifest of what is in an output folder and the key each file was built from."""
+
+    folder: Path
+    entries: dict[str, str] = field(default_factory=dict)
+    dirty: bool = False
+
+    @property
+    def path(self) -> Path:
+        return self.folder / CACHE_NAME
+
+    @classmethod
+    def load(cls, folder: Path) -> BuildCache:
+        """Read the manifest; a missing or damaged one just means everything is rebuilt."""
+        path = folder / CACHE_NAME
+        try:
+            data = json.loads(path.read_text("utf-8"))
+        except FileNotFoundError:
+            return cls(folder)
+        except (OSError, ValueError):
+            log.warning("%s: unreadable build cache, rebuilding everything", path)
+            return cls(folder, dirty=True)
+        outputs = data.get("outputs") if isinstance(data, dict) and data.get("format") == CACHE_FORMAT else None
+        if not isinstance(outputs, dict):
+            return cls(folder, dirty=True)
+        return cls(folder, {str(k): str(v) for k, v in outputs.items() if isinstance(v, str)})
+
+    def is_current(self, outputs: Sequence[str], key: str) -> bool:
+        """True when every output exists and was built from exactly these inputs."""
+        return all(self.entries.get(name) == key and (self.folder / name).is_file() for name in outputs)
+
+    def record(self, outputs: Sequence[str], key: str) -> None:
+        for name in outputs:
+            self.entries[name] = key
+        self.dirty = True
+
+    def forget(self, outputs: Sequence[str]) -> None:
+        for name in outputs:
+            if self.entries.pop(name, None) is not None:
+                self.dirty = True
+
+    def save(self) -> None:
+        """Write the manifest atomically, so a killed run leaves the old one or the new one."""
+        if not self.dirty:
+            return
+        data = {"format": CACHE_FORMAT, "generator": f"leaflets {__version__}", "outputs": dict(sorted(self.entries.items()))}
+        write_atomic(self.path, (json.dumps(data, indent=1) + "\n").encode("utf-8"))
+        self.dirty = False
+
