@@ -93,9 +93,13 @@ def slugify(title: str) -> str:
 
 
 def _asset_files(project: Project) -> list[Path]:
+    """The templates, styles and fonts a leaflet can use; the web page's own files are not among them."""
     files = []
     for folder in (project.templates, project.styles):
-        files.extend(sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts))
+        for path in sorted(folder.rglob("*")):
+            parts = path.relative_to(folder).parts
+            if path.is_file() and "__pycache__" not in parts and parts[0] != "web" and not path.name.startswith("web"):
+                files.append(path)
     return files
 
 
