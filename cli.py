@@ -62,9 +62,17 @@ def friendly_errors(command: F) -> F:
             for problem in exc.problems:
                 typer.echo(f"Error: {problem}", err=True)
             raise typer.Exit(exc.exit_code) from None
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
         except KeyboardInterrupt:
             typer.echo("Stopped: no partial files were left behind.", err=True)
             raise typer.Exit(130) from None
+        except Exception as exc:  # a bug, not a user mistake: still one line unless --debug
+            if debug:
+                raise
+            typer.echo(f"Error: unexpected {exc.__class__.__name__}; this is a bug: run again with --debug and report it",
+                       err=True)
+            raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -150,6 +158,57 @@ def check(
     typer.echo(check_table(report))
     if strict and not report.passed:
         raise typer.Exit(1)
+
+
+@app.command()
+@friendly_errors
+def serve(
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on. Keep 127.0.0.1 so only this computer can use it.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    root: RootOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Start the leaflet web page on this computer: pick a leaflet, add details, print.
+
+    Example: leaflets serve   (then open http://127.0.0.1:8000/ in a web browser)
+    """
+    from leaflets.web import serve as run_server
+
+    run_server(host, port, root)
+
+
+@app.command()
+@friendly_errors
+def batch(
+    set_file: Annotated[Path, typer.Argument(help="A set manifest (content/sets/<id>.yaml), or a set id.")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Output folder.")] = Path("out"),
+    jobs: Annotated[
+        Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes (default: one per CPU).")
+    ] = None,
+    data: Annotated[
+        Optional[Path], typer.Option("--data", help="A UTF-8 CSV of personal details: one leaflet per row.")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Rebuild every file, even those up to date.")] = False,
+    report: Annotated[Optional[Path], typer.Option("--report", help="Write a JSON report of every job.")] = None,
+    root: RootOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Build a set of leaflets in parallel, skipping those whose inputs have not changed.
+
+    Example: leaflets batch content/sets/kidney-advanced.yaml -o out --data patients.csv --report report.json
+    """
+    from leaflets.batch import run_batch
+
+    result = run_batch(set_file, out, jobs=jobs, data_csv=data, force=force, report_path=report, root=root)
+    if result.interrupted:
+        typer.echo("\n".join(result.finished_lines()))
+    typer.echo(result.summary())
+    for line in result.failure_lines():
+        typer.echo(line, err=True)
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
 
 
 def main() -> None:

@@ -13,14 +13,15 @@ import jinja2
 
 from . import __version__
 from .content import Section
-from .errors import ContentError, RenderError
+from .errors import ContentError, InputError, RenderError
 from .library import Library, Recipe, SiteProfile
 from .markdown import render_markdown
 from .options import PrintOptions
 from .project import Project
-from .schema import Details, Drug, GlossaryTerm, SourceRef
+from .schema import Details, Drug, GlossaryTerm, SourceRef, text_problem
 
 STYLESHEETS = ("leaflet.css",)
+MAX_TITLE = 300
 VARIANT_STYLESHEETS = {"large-print": "large-print.css", "booklet": "booklet.css"}
 
 
@@ -129,6 +130,10 @@ def plan_leaflet(
             raise ContentError(f"--sections lists a section twice: {', '.join(repeated)}")
         sections = library.sections(section_ids)
         title = (title or "").strip() or "Information for you"
+        if problem := text_problem(title):
+            raise InputError(f"--title: {problem}")
+        if len(title) > MAX_TITLE:
+            raise InputError(f"--title: {len(title)} characters; the limit is {MAX_TITLE}")
         rid = slugify(title)
         head = dict(title=title, subtitle=None, audience=None, intro=None)
         recipe_files = []
@@ -209,4 +214,13 @@ def render_html(plan: LeafletPlan, project: Project, link_styles: bool = True, q
         where = exc.filename or exc.name or "template"
         raise ContentError.at(where, f"template error: {exc.message}", exc.lineno) from None
     except jinja2.TemplateError as exc:
-        raise RenderError(f"template error: {exc}") from None
+        where, line = _template_frame(exc)
+        raise RenderError.at(where, f"template error: {exc}", line) from None
+
+
+def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
+    """The template file and line where a runtime template error happened, from its traceback."""
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".html")]
+    return (frames[-1].filename, frames[-1].lineno) if frames else (None, None)

@@ -102,9 +102,14 @@ def render_plan(plan: LeafletPlan, project: Project, renderer=None, html: bool =
     return RenderedLeaflet(plan, files)
 
 
+PERSONAL_FILE_MODE = 0o600
+"""A leaflet with someone's details is readable by its owner only, even on a shared computer."""
+
+
 def write_files(rendered: RenderedLeaflet, out_dir: Path) -> list[Path]:
-    """Write a rendered leaflet's files atomically."""
-    return [write_atomic(out_dir / name, data) for name, data in rendered.files.items()]
+    """Write a rendered leaflet's files atomically; personalised ones readable by their owner only."""
+    mode = PERSONAL_FILE_MODE if rendered.plan.details.present() else 0o644
+    return [write_atomic(out_dir / name, data, mode) for name, data in rendered.files.items()]
 
 
 def build(

@@ -9,10 +9,17 @@ from pathlib import Path
 
 from .errors import ContentError
 from .files import parse_yaml, read_text
-from .markdown import missing_alt_text, render_markdown
+from .markdown import images_without_alt, render_markdown
 from .readability import plain_sentences
-from .schema import ID_PATTERN, SectionMeta, validate
+from .render import time_limit
+from .schema import SectionMeta, file_id_problem, validate
 
+MAX_SECTION_BYTES = 64 * 1024
+"""A section file bigger than this is refused: a long leaflet section is 5 KB; 64 KB is about 10,000 words."""
+MARKDOWN_SECONDS = 5
+"""Reading a section's Markdown takes milliseconds; unusual Markdown that takes longer than this is refused."""
+
+_BODY_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")  # form feed (\x0c) is a page break some editors keep
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?", re.DOTALL | re.MULTILINE)
 
 
@@ -48,11 +55,13 @@ def section_id(path: Path) -> str:
 def load_section(path: Path) -> Section:
     """Read and validate one section file."""
     sid = section_id(path)
-    if not re.match(ID_PATTERN, sid):
-        raise ContentError.at(path, "file name must be lowercase letters, digits and hyphens, ending .md")
-    text = read_text(path)
+    if problem := file_id_problem(path):
+        raise ContentError(problem)
+    text = read_text(path, limit=MAX_SECTION_BYTES)
     match = _FRONT_MATTER.match(text)
     if not match:
+        if re.match(r"\A---[ \t]*\r?\n", text):
+            raise ContentError.at(path, "the front matter has no closing '---' line; add one after the last key", 1)
         raise ContentError.at(path, "must start with front matter: a line '---', YAML keys, then '---'", 1)
     document = parse_yaml(match.group(1), path, line_offset=1)
     if not isinstance(document.data, dict):
@@ -60,8 +69,15 @@ def load_section(path: Path) -> Section:
     meta = validate(SectionMeta, document)
     body = text[match.end() :]
     if not body.strip():
-        raise ContentError.at(path, "has no text after the front matter")
-    if missing_alt_text(body):
-        line = text[: match.end()].count("\n") + 1
-        raise ContentError.at(path, "every image needs alt text: ![what it shows](file.png)", line)
+        raise ContentError.at(path, "has no text after the front matter; write the section below the second '---'")
+    body_line = text[: match.end()].count("\n") + 1
+    if control := _BODY_CONTROL.search(body):
+        line = body_line + body[: control.start()].count("\n")
+        raise ContentError.at(path, f"contains an invisible control character (#x{ord(control.group()):02x}); "
+                              "delete it (it often comes from pasting text out of another program)", line)
+    slow = "its Markdown takes too long to read; look for long runs of [ ! * _ or < and remove them"
+    with time_limit(MARKDOWN_SECONDS, lambda: ContentError.at(path, slow)):
+        no_alt = images_without_alt(body)
+    if no_alt:
+        raise ContentError.at(path, "every image needs alt text: ![what it shows](file.png)", body_line + no_alt[0])
     return Section(id=sid, path=path, meta=meta, body=body, source_text=text)

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def one_line(text: str) -> str:
+    """TEXT safe to print as one terminal line: no line breaks, escape sequences or broken characters."""
+    return _UNPRINTABLE.sub(lambda m: " " if m.group() in "\r\n\t" else repr(m.group())[1:-1], text)
 
 
 @dataclass(frozen=True)
@@ -21,7 +29,7 @@ class Problem:
             if self.line is not None:
                 where += f", line {self.line}"
             where += ": "
-        return where + self.message
+        return one_line(where + self.message)
 
 
 class LeafletError(Exception):

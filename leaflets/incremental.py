@@ -25,6 +25,12 @@ CACHE_NAME = ".leaflets-cache.json"
 CACHE_FORMAT = 1
 _RENDER_PACKAGES = ("weasyprint", "pydyf", "pypdf", "segno", "jinja2", "markdown-it-py")
 """Libraries whose upgrade can change the bytes of a PDF, so their versions are part of every key."""
+OUTPUT_MODULES = (
+    "assemble", "build", "content", "imposition", "library", "markdown", "options", "personal", "qr", "readability",
+    "render", "schema",
+)
+"""The leaflets modules that shape a PDF: editing one (in a development install) rebuilds everything.
+Others (the CLI, checks, the web page, this cache) can change without touching the output."""
 
 
 class FileDigests:
@@ -51,10 +57,12 @@ class FileDigests:
 
 @lru_cache(maxsize=1)
 def code_digest() -> str:
-    """The package version, the leaflets source and the render libraries' versions: a code change rebuilds."""
+    """The package version, the source that shapes output and the render libraries' versions."""
     sha = hashlib.sha256(f"leaflets {__version__}\n".encode())
-    for path in sorted((PACKAGE_ROOT / "leaflets").glob("*.py")):
-        sha.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for name in OUTPUT_MODULES:
+        path = PACKAGE_ROOT / "leaflets" / f"{name}.py"
+        source = path.read_bytes() if path.is_file() else b"absent"
+        sha.update(name.encode() + b"\0" + source + b"\0")
     for name in _RENDER_PACKAGES:
         try:
             version = metadata.version(name)
@@ -73,6 +81,8 @@ def extra_inputs(plan: LeafletPlan, project: Project) -> list[Path]:
         found.append(project.content / plan.site.file.logo)
     parser = MarkdownIt("commonmark").enable("table")
     for section in plan.sections:
+        if "![" not in section.body:
+            continue  # no image syntax at all: skip the parse, which is most of the cost of a no-change run
         for token in parser.parse(section.body):
             for child in token.children or []:
                 if child.type != "image":
@@ -83,6 +93,12 @@ def extra_inputs(plan: LeafletPlan, project: Project) -> list[Path]:
                     continue  # the URL fetcher refuses these, so they cannot change the PDF
                 found.append((project.root / unquote(parts.path)).resolve())
     return found
+
+
+def optional_inputs(project: Project, site_id: str) -> list[Path]:
+    """Files that change a leaflet by appearing: plan.input_files lists them only when they exist."""
+    content = project.content
+    return [content / "glossary.yaml", content / "drugs.yaml", content / "sites" / f"{site_id}.yaml"]
 
 
 def inputs_digest(paths: Iterable[Path], digests: FileDigests, project: Project) -> str:
@@ -163,7 +179,11 @@ class BuildCache:
         """Write the manifest atomically, so a killed run leaves the old one or the new one."""
         if not self.dirty:
             return
-        data = {"format": CACHE_FORMAT, "generator": f"leaflets {__version__}", "outputs": dict(sorted(self.entries.items()))}
+        data = {
+            "format": CACHE_FORMAT,
+            "generator": f"leaflets {__version__}",
+            "outputs": dict(sorted(self.entries.items())),
+        }
         write_atomic(self.path, (json.dumps(data, indent=1) + "\n").encode("utf-8"))
         self.dirty = False
 

@@ -143,8 +143,13 @@ class Library:
             document = load_yaml_mapping(path)
             site = SiteProfile(site_id, path, validate(SiteFile, document), path.read_text("utf-8"))
             if site.file.logo:
-                logo = (self.project.content / site.file.logo).resolve()
-                if not logo.is_relative_to(self.project.content.resolve()) or not logo.is_file():
+                try:
+                    logo = (self.project.content / site.file.logo).resolve()
+                    usable = logo.is_relative_to(self.project.content.resolve()) and logo.is_file()
+                except (OSError, RuntimeError, ValueError):
+                    raise ContentError.at(path, f"logo: {site.file.logo} cannot be read",
+                                          document.line_of(["logo"])) from None
+                if not usable:
                     raise ContentError.at(path, f"logo: {site.file.logo} is not a file under content/",
                                           document.line_of(["logo"]))
             self._sites[site_id] = site

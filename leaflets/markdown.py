@@ -45,28 +45,43 @@ def render_markdown(text: str, source: str = "", min_heading: int = 3) -> str:
     md = _parser()
     tokens = md.parse(text)
     _adjust(tokens, min_heading)
-    for url in external_urls(tokens):
-        log.warning("%s: %s is outside the project and will not be fetched", source or "Markdown", url)
+    for image in _external_images(tokens):
+        url = str(image.attrs.get("src", ""))
+        log.warning("%s: image %s is outside the project and is left out; save a copy under content/ and link to "
+                    "that", source or "Markdown", url if len(url) <= 100 else url[:97] + "...")
+        # Never even ask the URL fetcher (which would refuse it too): print the alt text instead.
+        image.type, image.tag, image.attrs = "text", "", {}
+        image.content = "".join(c.content for c in image.children or [])
+        image.children = None
     return md.renderer.render(tokens, md.options, {})
 
 
 def external_urls(tokens: Sequence[Token]) -> list[str]:
     """Images that point outside the project (any scheme, or an absolute path)."""
-    found: list[str] = []
+    return [str(image.attrs.get("src", "")) for image in _external_images(tokens)]
+
+
+def _external_images(tokens: Sequence[Token]) -> list[Token]:
+    found: list[Token] = []
     for token in tokens:
         for child in token.children or []:
             if child.type == "image":
                 src = str(child.attrs.get("src", ""))
-                if _EXTERNAL.match(src) and not src.startswith("data:") or src.startswith("/"):
-                    found.append(src)
+                if _EXTERNAL.match(src) and not src.lower().startswith("data:") or src.startswith(("/", "\\")):
+                    found.append(child)
     return found
 
 
 def missing_alt_text(text: str) -> int:
     """Count images without alt text: every image in a leaflet needs one for screen readers."""
-    count = 0
+    return len(images_without_alt(text))
+
+
+def images_without_alt(text: str) -> list[int]:
+    """The 0-based lines (of TEXT) of the paragraphs holding images without alt text."""
+    lines = []
     for token in _parser().parse(text):
         for child in token.children or []:
             if child.type == "image" and not "".join(c.content for c in child.children or []).strip():
-                count += 1
-    return count
+                lines.append(token.map[0] if token.map else 0)
+    return lines

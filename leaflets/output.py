@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import tempfile
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 
 from .errors import OutputError
 
@@ -20,51 +26,117 @@ def prepare_folder(folder: Path) -> Path:
     except FileExistsError:
         raise OutputError(f"{folder}: is a file, not a folder; choose another output folder with -o") from None
     except OSError as exc:
-        raise OutputError(f"{folder}: cannot create the output folder ({_reason(exc)}); choose another with -o") from None
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            reason = "part of the path is a file, or a folder that cannot hold new folders; choose another with -o"
+        else:
+            reason = _reason(exc)
+        raise OutputError(f"{folder}: cannot create the output folder: {reason}") from None
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise OutputError(f"{folder}: cannot write to the output folder (permission denied); choose another with -o")
+        raise OutputError(f"{folder}: cannot write to the output folder: {_reason(PermissionError(errno.EACCES, ''))}")
     return folder
 
 
-def write_atomic(path: Path, data: bytes) -> Path:
-    """Write DATA to PATH so that PATH is always either the old complete file or the new one."""
-    fd, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=path.parent)
+def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> Path:
+    """Write DATA to PATH so that PATH is always either the old complete file or the new one.
+
+    The data goes to a locked temporary file in the same folder, is flushed to disk, then renamed
+    over PATH. A run killed at any moment leaves at most a temporary file, which the next run
+    removes (clean_partials); the lock stops another run from removing one that is still being written.
+    """
+    fd, temp_name = _locked_temp(path)
     try:
-        with os.fdopen(fd, "wb") as handle:
+        with os.fdopen(fd, "wb", closefd=False) as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temp_name, 0o644)
+        os.chmod(temp_name, mode)
         os.replace(temp_name, path)
     except BaseException as exc:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(temp_name)
-        except OSError:
-            pass
         if isinstance(exc, OSError):
-            raise OutputError(f"{path}: could not write the file ({_reason(exc)})") from None
+            raise OutputError(f"{path}: could not write the file: {_reason(exc)}") from None
         raise
+    finally:
+        os.close(fd)
+    _sync_folder(path.parent)
     return path
 
 
+def _locked_temp(path: Path) -> tuple[int, str]:
+    """Create and lock a new temporary file next to PATH (retrying if a cleaner removed it first)."""
+    for _ in range(5):
+        try:
+            fd, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=path.parent)
+        except OSError as exc:
+            raise OutputError(f"{path}: could not write the file: {_reason(exc)}") from None
+        if _try_lock(fd) and os.fstat(fd).st_nlink > 0:
+            return fd, temp_name
+        os.close(fd)  # another run's clean_partials took it between creation and locking: try again
+    raise OutputError(f"{path}: could not write the file: another run keeps removing its temporary files")
+
+
+def _try_lock(fd: int) -> bool:
+    """Lock FD for this process; False if another live process holds it. Locks die with their process."""
+    if fcntl is None:  # pragma: no cover - Windows: no advisory locks, every partial counts as stale
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except OSError:  # a file system without locks: fall back to the old behaviour
+        return True
+    return True
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable (best effort: not every system can open a folder)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def clean_partials(folder: Path) -> int:
-    """Remove temporary files left by a run that was killed; returns how many were removed."""
+    """Remove temporary files left by a run that was killed; returns how many were removed.
+
+    A temporary file still locked by a live process (another build writing into the same folder)
+    is left alone.
+    """
     removed = 0
-    if folder.is_dir():
-        for leftover in folder.glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
-            try:
+    if not folder.is_dir():
+        return 0
+    for leftover in folder.glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
+        try:
+            fd = os.open(leftover, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        except OSError:
+            continue
+        try:
+            if _try_lock(fd):
                 leftover.unlink()
                 removed += 1
-            except OSError:
-                pass
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
     return removed
 
 
 def _reason(exc: OSError) -> str:
-    if exc.errno == errno.ENOSPC:
-        return "the disk is full; free some space and run again"
+    """What went wrong writing a file, and what to do about it, in plain words."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "the disk is full; free some space (or choose another folder with -o) and run again"
     if exc.errno in (errno.EACCES, errno.EPERM):
-        return "permission denied"
+        return "permission denied; choose another output folder with -o"
     if exc.errno == errno.EROFS:
-        return "the disk is read-only"
-    return exc.strerror or str(exc)
+        return "the disk is read-only; choose another output folder with -o"
+    if exc.errno == errno.EISDIR:
+        return "a folder with this name is in the way; move it or choose another output folder with -o"
+    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+        return "the output folder has disappeared; run again"
+    return f"{exc.strerror or exc}; check the output folder and run again"

@@ -6,12 +6,13 @@ import logging
 import mimetypes
 import signal
 import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import unquote, urlsplit
 
-from .errors import RenderError
+from .errors import LeafletError, RenderError
 
 if TYPE_CHECKING:  # pragma: no cover
     import weasyprint
@@ -25,6 +26,7 @@ MAX_IMAGE_PIXELS = 20_000_000
 RENDER_SECONDS = 60
 """A render that takes longer than this is stopped: a leaflet takes about a second."""
 
+_FONT_SUFFIXES = {".ttf", ".otf", ".woff", ".woff2", ".ttc"}
 _IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 
 
@@ -44,75 +46,127 @@ def make_fetcher(allowed: tuple[Path, ...]) -> Any:
 
         def __init__(self) -> None:
             super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False, timeout=5)
+            self.warned: set[str] = set()
 
         def fetch(self, url: str, headers: Any = None) -> Any:
             scheme = url.split(":", 1)[0].lower() if ":" in url else ""
             if scheme == "data":
-                return super().fetch(url, headers)
+                return self._data(url, headers)
             if scheme != "file":
-                log.warning("not fetched: %s (only the project's own files are used)", _short(url))
-                raise _BlockedURL(f"blocked URL: {_short(url)}")
+                self._refuse(url, "only the project's own files are used: save a copy under content/ and link to that")
             parts = urlsplit(url)
             if parts.netloc not in ("", "localhost"):
-                log.warning("not fetched: %s (a file on another computer)", _short(url))
-                raise _BlockedURL("blocked remote file URL")
-            path = Path(unquote(parts.path)).resolve()
+                self._refuse(url, "a file on another computer: save a copy under content/ and link to that")
+            try:
+                path = Path(unquote(parts.path)).resolve()
+            except (OSError, ValueError, RuntimeError):
+                self._refuse(url, "not a usable file name")
             if not any(path.is_relative_to(root) for root in roots):
-                log.warning("not fetched: %s (outside the project's templates, styles and content)", _short(url))
-                raise _BlockedURL("file outside the project's asset folders")
+                self._refuse(url, "outside the project's templates, styles and content folders")
             if not path.is_file():
-                log.warning("not found: %s", _short(url))
-                raise _BlockedURL("missing file")
+                if path.suffix.lower() in _FONT_SUFFIXES:
+                    self._refuse(url, "font file not found: text uses the next font the stylesheet lists; check the "
+                                 "file name in the stylesheet", "not found")
+                self._refuse(url, "file not found: check the name and folder", "not found")
             if path.stat().st_size > MAX_ASSET_BYTES:
-                log.warning("not used: %s is larger than %d MB", path.name, MAX_ASSET_BYTES // 2**20)
-                raise _BlockedURL("file too large")
+                self._refuse(url, f"larger than {MAX_ASSET_BYTES // 2**20} MB: use a smaller file", "not used")
             mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             body = path.read_bytes()
             if mime in _IMAGE_TYPES:
-                _check_pixels(path, body)
+                _check_pixels(url, body, self.warned)
             return URLFetcherResponse(path.as_uri(), body, {"Content-Type": mime})
+
+        def _data(self, url: str, headers: Any) -> Any:
+            response = super().fetch(url, headers)
+            body = response.read(MAX_ASSET_BYTES + 1)
+            response.close()
+            if len(body) > MAX_ASSET_BYTES:
+                self._refuse(url, f"larger than {MAX_ASSET_BYTES // 2**20} MB: use a smaller file", "not used")
+            mime = response.content_type
+            if mime in _IMAGE_TYPES:
+                _check_pixels(url, body, self.warned)
+            return URLFetcherResponse(url, body, {"Content-Type": mime})
+
+        def _refuse(self, url: str, why: str, what: str = "not fetched") -> NoReturn:
+            _refuse(url, why, what, self.warned)
 
     return ProjectURLFetcher()
 
 
 def _short(url: str) -> str:
-    return url if len(url) <= 100 else url[:97] + "..."
+    if url.startswith("data:"):
+        return url.split(",", 1)[0][:60] + ",..."
+    return url if len(url) <= 120 else url[:40] + "..." + url[-77:]  # keep the file name at the end
 
 
-def _check_pixels(path: Path, body: bytes) -> None:
+def _refuse(url: str, why: str, what: str = "not fetched", warned: set[str] | None = None) -> NoReturn:
+    """Warn (once per address and renderer: WeasyPrint may ask again for each leaflet), then refuse it."""
+    if warned is None or url not in warned:
+        if warned is not None:
+            warned.add(url)
+        log.warning("%s: %s (%s)", what, _short(url), why)
+    raise _BlockedURL(f"{what}: {_short(url)}")
+
+
+def _check_pixels(url: str, body: bytes, warned: set[str] | None = None) -> None:
+    import warnings
     from io import BytesIO
 
     from PIL import Image
 
+    too_big = f"the limit is {MAX_IMAGE_PIXELS:,} pixels: make it smaller (2,000 pixels across is plenty for print)"
     try:
-        with Image.open(BytesIO(body)) as image:  # reads the header only
-            width, height = image.size
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Pillow's DecompressionBombWarning: we refuse those ourselves
+            with Image.open(BytesIO(body)) as image:  # reads the header only
+                width, height = image.size
+    except Image.DecompressionBombError:
+        _refuse(url, f"far too many pixels; {too_big}", "not used", warned)
     except Exception:
-        log.warning("not used: %s is not a readable image", path.name)
-        raise _BlockedURL("unreadable image") from None
+        _refuse(url, "not a readable image: save it again as PNG or JPEG", "not used", warned)
     if width * height > MAX_IMAGE_PIXELS:
-        log.warning("not used: %s is %dx%d pixels; the limit is %d pixels", path.name, width, height, MAX_IMAGE_PIXELS)
-        raise _BlockedURL("image too large")
+        _refuse(
+            url,
+            f"{width}x{height} pixels; {too_big}",
+            "not used",
+            warned,
+        )
+
+
+class _RenderTimeout(BaseException):
+    """Raised by the alarm; a BaseException so that WeasyPrint's own `except Exception` cannot swallow it."""
 
 
 @contextmanager
-def time_limit(seconds: int) -> Iterator[None]:
-    """Stop a render that runs too long (main thread only: signals need it)."""
+def time_limit(seconds: float, on_timeout: Callable[[], LeafletError] | None = None) -> Iterator[None]:
+    """Stop work that runs too long with RenderError, or ON_TIMEOUT's error (main thread only: signals need it)."""
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGALRM"):
         yield
         return
 
+    armed = [True]
+
     def _expired(signum: int, frame: Any) -> None:
-        raise TimeoutError
+        if armed[0]:
+            raise _RenderTimeout
 
     previous = signal.signal(signal.SIGALRM, _expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # Fire again every second until cancelled, in case the first alarm lands somewhere that ignores it.
+    signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)
     try:
-        yield
-    except TimeoutError:
-        raise RenderError(f"rendering took longer than {seconds} seconds and was stopped") from None
+        try:
+            yield
+        finally:
+            armed[0] = False  # an alarm from here on is ignored, so it can never escape as a traceback
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except _RenderTimeout:
+        if on_timeout is not None:
+            raise on_timeout() from None
+        raise RenderError(
+            f"rendering took longer than {seconds:g} seconds and was stopped; split the leaflet into smaller ones, "
+            "or use smaller images"
+        ) from None
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 
 
@@ -138,30 +192,45 @@ class Renderer:
             path = self.styles / name
             if not path.is_file():
                 raise RenderError(f"{path}: stylesheet not found")
-            self._css[name] = self._weasyprint.CSS(
-                filename=str(path), font_config=self.font_config, url_fetcher=self.fetcher
-            )
+            try:
+                self._css[name] = self._weasyprint.CSS(
+                    filename=str(path), font_config=self.font_config, url_fetcher=self.fetcher
+                )
+            except (OSError, ValueError) as exc:
+                raise RenderError(f"{path}: stylesheet cannot be read ({exc}); check it is UTF-8 CSS") from None
         return self._css[name]
 
-    def render(self, html: str, base_url: str, stylesheets: list[str], seconds: int = RENDER_SECONDS) -> bytes:
-        """Render HTML to tagged PDF/UA-1 bytes, deterministically."""
+    def render(self, html: str, base_url: str, stylesheets: list[str], seconds: float | None = None) -> bytes:
+        """Render HTML to tagged PDF/UA-1 bytes, deterministically, within SECONDS (default RENDER_SECONDS)."""
         css = [self.stylesheet(name) for name in stylesheets]
+        seconds = RENDER_SECONDS if seconds is None else seconds
         try:
             with time_limit(seconds):
                 document = self._weasyprint.HTML(string=html, base_url=base_url, url_fetcher=self.fetcher).render(
                     stylesheets=css, font_config=self.font_config, cache=self._image_cache,
                     pdf_variant="pdf/ua-1",
                 )
-                document.metadata.attachments = []  # <link rel=attachment> never embeds a file
+                _drop_attachments(document)
                 pdf = document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=True)
         except RenderError:
             raise
         except MemoryError:
-            raise RenderError("ran out of memory while rendering") from None
+            raise RenderError("ran out of memory while rendering; use smaller images or split the leaflet") from None
+        except UnicodeError:
+            raise RenderError(
+                "the leaflet's text contains characters that are not valid Unicode; retype the title or details"
+            ) from None
         except Exception as exc:  # WeasyPrint's own failures: report, never a traceback
             raise RenderError(f"rendering failed: {exc.__class__.__name__}: {exc}") from exc
         self.renders += 1
         return pdf
+
+
+def _drop_attachments(document: Any) -> None:
+    """No file is ever embedded in a leaflet: not by <link rel=attachment>, nor by <a rel=attachment>."""
+    document.metadata.attachments = []
+    for page in document.pages:
+        page.links = [link for link in page.links if link[0] != "attachment"]
 
 
 def _quiet_weasyprint() -> None:

@@ -16,6 +16,8 @@ WeasyPrint is imported only when the first PDF is rendered, never when this modu
 from __future__ import annotations
 
 import base64
+import contextlib
+import dataclasses
 import hashlib
 import hmac
 import ipaddress
@@ -30,7 +32,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
@@ -42,15 +45,16 @@ from werkzeug.security import safe_join
 
 from .assemble import LeafletPlan, plan_leaflet
 from .build import BuildRequest, RenderedLeaflet, get_renderer, leaflet_html, plans_for, render_plan
-from .errors import ContentError, InputError, LeafletError, RenderError
+from .errors import InputError, LeafletError
 from .library import Library, closest
-from .options import PAPERS, VARIANTS, PrintOptions
+from .options import PAPERS, PrintOptions
 from .personal import details_from_mapping
 from .project import PACKAGE_ROOT, Project, find_project
 from .schema import DETAIL_KEYS, Details
 
 if TYPE_CHECKING:  # pragma: no cover
     from waitress.server import BaseWSGIServer, MultiSocketServer
+    from werkzeug.datastructures import MultiDict
 
 log = logging.getLogger("leaflets.web")
 
@@ -62,6 +66,8 @@ MAX_TITLE_CHARS = 300
 RENDER_WAIT_SECONDS = 120
 """A request that cannot get the renderer within this time is answered 503 instead of hanging."""
 THUMBNAIL_WIDTH = 360
+CUSTOM_ID = "custom-leaflet"
+"""The id, and so the file name, of every build-your-own leaflet: a typed title could name the patient."""
 CSRF_COOKIE = "leaflets_csrf"
 CSRF_FIELD = "csrf_token"
 
@@ -106,15 +112,15 @@ _STYLE_ASSET_TYPES = {".css", ".ttf", ".otf", ".woff", ".woff2", ".png", ".jpg",
 _IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg"}
 
 PLACEHOLDER_SVG = (
-    '<svg xmlns="http://www.w3.org/2000/svg" width="360" height="509" viewBox="0 0 360 509">'
-    '<rect width="360" height="509" fill="#f0f4f5"/>'
-    '<rect x="36" y="60" width="220" height="22" rx="4" fill="#d8e2e6"/>'
-    '<rect x="36" y="100" width="288" height="12" rx="4" fill="#e3eaed"/>'
-    '<rect x="36" y="124" width="250" height="12" rx="4" fill="#e3eaed"/>'
-    '<rect x="36" y="148" width="270" height="12" rx="4" fill="#e3eaed"/>'
-    '<text x="180" y="300" font-family="sans-serif" font-size="22" fill="#425563" text-anchor="middle">'
-    "Picture on its way</text></svg>"
-).encode()
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="360" height="509" viewBox="0 0 360 509">'
+    b'<rect width="360" height="509" fill="#f0f4f5"/>'
+    b'<rect x="36" y="60" width="220" height="22" rx="4" fill="#d8e2e6"/>'
+    b'<rect x="36" y="100" width="288" height="12" rx="4" fill="#e3eaed"/>'
+    b'<rect x="36" y="124" width="250" height="12" rx="4" fill="#e3eaed"/>'
+    b'<rect x="36" y="148" width="270" height="12" rx="4" fill="#e3eaed"/>'
+    b'<text x="180" y="300" font-family="sans-serif" font-size="22" fill="#425563" text-anchor="middle">'
+    b"Picture on its way</text></svg>"
+)
 
 
 class ApiError(Exception):
@@ -156,16 +162,30 @@ class Renders:
         self.project = project
         self._lock = threading.Lock()
         self._renderer: Any = None
+        self._waiting = 0  # nurses' requests waiting for the lock: pictures wait for them
+        self._count_lock = threading.Lock()
 
     def _get(self) -> Any:
         if self._renderer is None:
             self._renderer = get_renderer(self.project)
         return self._renderer
 
-    def render(self, plan: LeafletPlan) -> RenderedLeaflet:
-        """Render one plan, waiting for any render already running."""
-        if not self._lock.acquire(timeout=RENDER_WAIT_SECONDS):
-            raise ApiError(503, "the leaflet printer is busy; try again in a minute")
+    def render(self, plan: LeafletPlan, background: bool = False) -> RenderedLeaflet:
+        """Render one plan, waiting for any render already running; a BACKGROUND render lets requests go first."""
+        if background:
+            deadline = time.monotonic() + RENDER_WAIT_SECONDS
+            while self._waiting and time.monotonic() < deadline:
+                time.sleep(0.05)
+        else:
+            with self._count_lock:
+                self._waiting += 1
+        try:
+            if not self._lock.acquire(timeout=RENDER_WAIT_SECONDS):
+                raise ApiError(503, "the leaflet printer is busy; try again in a minute")
+        finally:
+            if not background:
+                with self._count_lock:
+                    self._waiting -= 1
         try:
             return render_plan(plan, self.project, renderer=self._get())
         finally:
@@ -178,10 +198,8 @@ class Renders:
         with self._lock:
             renderer = self._get()
             for name in (*STYLESHEETS, *VARIANT_STYLESHEETS.values()):
-                try:
+                with contextlib.suppress(LeafletError):
                     renderer.stylesheet(name)
-                except LeafletError:
-                    pass
 
 
 @dataclass
@@ -229,6 +247,12 @@ class Thumbnails:
                 self._worker.start()
         return None
 
+    def failed(self, rid: str) -> bool:
+        """True when the last try to draw this leaflet's picture failed: the placeholder stays."""
+        with self._mutex:
+            thumb = self._images.get(rid)
+            return thumb is not None and thumb.png is None and rid not in self._pending
+
     def ready(self, library: Library, rid: str) -> bool:
         with self._mutex:
             thumb = self._images.get(rid)
@@ -253,7 +277,7 @@ class Thumbnails:
                 library = Library(self.renders.project)
                 fingerprint = self.fingerprint(library, rid)
                 plan = plan_leaflet(library, library.recipe(rid))
-                rendered = self.renders.render(plan)
+                rendered = self.renders.render(plan, background=True)
                 png = first_page_png(rendered.files[f"{plan.options.file_stem(plan.id)}.pdf"])
             except Exception as exc:  # a broken leaflet must not stop the others' pictures
                 log.warning("no picture for leaflet %s: %s", rid, exc.__class__.__name__)
@@ -282,10 +306,13 @@ def first_page_png(pdf: bytes, width: int = THUMBNAIL_WIDTH) -> bytes:
     pdftoppm = shutil.which("pdftoppm")
     if pdftoppm is None:
         raise RuntimeError("neither pypdfium2 nor pdftoppm is installed")
+    # PDF from stdin ("-"), PNG to stdout (no output root): nothing touches the disk.
     result = subprocess.run(
-        [pdftoppm, "-png", "-f", "1", "-l", "1", "-singlefile", "-scale-to-x", str(width), "-scale-to-y", "-1", "-", "-"],
+        [pdftoppm, "-png", "-f", "1", "-l", "1", "-singlefile", "-scale-to-x", str(width), "-scale-to-y", "-1", "-"],
         input=pdf, capture_output=True, timeout=60, check=True,
     )
+    if not result.stdout.startswith(b"\x89PNG"):
+        raise RuntimeError("pdftoppm did not write a PNG")
     return result.stdout
 
 
@@ -301,10 +328,28 @@ class WebState:
     renders: Renders
     thumbnails: Thumbnails
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    _library: tuple[tuple[tuple[str, int, int], ...], Library] | None = None
+    _library_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def library(self) -> Library:
-        """A fresh library per request, so edited content shows without a restart."""
-        return Library(self.project)
+        """The parsed content, parsed again only when a content file changes, so edits show without a restart."""
+        stamp = content_stamp(self.project)
+        with self._library_lock:
+            if self._library is None or self._library[0] != stamp:
+                self._library = (stamp, Library(self.project))
+            return self._library[1]
+
+
+def content_stamp(project: Project) -> tuple[tuple[str, int, int], ...]:
+    """Name, size and modification time of every content file: cheap to read, changes on any edit."""
+    stamp = []
+    for path in sorted(project.content.rglob("*")):
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        stamp.append((str(path), info.st_size, info.st_mtime_ns))
+    return tuple(stamp)
 
 
 # -- choices shown on the pages ----------------------------------------------------------------------
@@ -443,9 +488,9 @@ def api_body(extra: tuple[str, ...] = ()) -> dict[str, Any]:
     return body
 
 
-def custom_sections(form: Mapping[str, Any], library: Library) -> list[str]:
+def custom_sections(form: MultiDict[str, str], library: Library) -> list[str]:
     """The ticked sections, ordered by the numbers typed (blank numbers keep the page's order)."""
-    ticked = [sid for sid in form.getlist("section") if isinstance(sid, str)]  # type: ignore[attr-defined]
+    ticked = form.getlist("section")
     if len(ticked) > MAX_SECTIONS:
         raise InputError(f"choose at most {MAX_SECTIONS} sections")
     unknown = [sid for sid in ticked if sid not in library.section_ids]
@@ -579,14 +624,14 @@ def host_allowed(host: str, allowed: frozenset[str] | None) -> bool:
     name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
     if name.startswith("[") and "]" in name:
         name = name[: name.index("]") + 1]
-    return name.lower() in allowed or name.startswith("127.")
+    return name.lower() in allowed or is_loopback(name)
 
 
 def is_loopback(host: str) -> bool:
     if host.lower() == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
+        return ipaddress.ip_address(host.removeprefix("[").removesuffix("]")).is_loopback
     except ValueError:
         return False
 
@@ -601,10 +646,8 @@ def create_app(root: Path | str | None = None) -> Flask:
     app.config.update(
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
         MAX_FORM_MEMORY_SIZE=MAX_BODY_BYTES,  # form data stays in memory: never spooled to a temp file
-        MAX_FORM_PARTS=200,
         ALLOWED_HOSTS=LOOPBACK_NAMES,
         TEMPLATES_AUTO_RELOAD=False,
-        JSON_SORT_KEYS=False,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
@@ -681,10 +724,11 @@ def _register(app: Flask) -> None:
         library = state.library()
         choices, problems = leaflet_choices(library)
         query = request.args.get("q", "")[:200].strip()
-        shown = [c for c in choices if matches(c.search_text, query)] if query else choices
-        ready = {c.id: state.thumbnails.ready(library, c.id) for c in shown}
-        return render_template("index.html", choices=shown, total=len(choices), query=query, problems=problems,
-                               ready=ready)
+        # Every leaflet is on the page; those that do not match are hidden, so the JS filter can show them again.
+        shown = {c.id for c in choices if matches(c.search_text, query)}
+        ready = {c.id: state.thumbnails.ready(library, c.id) for c in choices}
+        return render_template("index.html", choices=choices, shown=shown, total=len(choices), query=query,
+                               problems=problems, ready=ready)
 
     @web.get("/leaflets/<rid>")
     def leaflet_page(rid: str) -> Response | str:
@@ -738,7 +782,7 @@ def _register(app: Flask) -> None:
         if png is None:
             response = Response(PLACEHOLDER_SVG, mimetype="image/svg+xml")
             response.headers["Cache-Control"] = "no-store"
-            response.headers["X-Thumbnail"] = "pending"
+            response.headers["X-Thumbnail"] = "failed" if state.thumbnails.failed(rid) else "pending"
             return response
         response = Response(png, mimetype="image/png")
         response.headers["Cache-Control"] = "no-cache"
@@ -840,7 +884,11 @@ def _register(app: Flask) -> None:
             path = WEB_STYLES / "web.css"
         else:
             path = _safe_file(WEB_STATIC, name, _STATIC_TYPES)
-        return _file_response(path, max_age=3600)
+        return _file_response(path, max_age=0)
+
+    @web.get("/favicon.ico")
+    def favicon() -> Response:
+        return _file_response(WEB_STATIC / "favicon.svg", max_age=0)
 
     @web.get("/assets/<area>/<path:name>")
     def asset(area: str, name: str) -> Response:
@@ -849,7 +897,7 @@ def _register(app: Flask) -> None:
         if area not in folders:
             return error_response(404, "there is no such file")
         folder, types = folders[area]
-        response = _file_response(_safe_file(folder, name, types), max_age=300)
+        response = _file_response(_safe_file(folder, name, types), max_age=0)
         response.headers["Content-Security-Policy"] = ASSET_CSP
         return response
 
@@ -874,7 +922,7 @@ def _file_response(path: Path | None, max_age: int) -> Response:
     if path.suffix == ".js":
         mime = "text/javascript"
     response = Response(path.read_bytes(), mimetype=mime)
-    response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    response.headers["Cache-Control"] = "no-cache" if max_age <= 0 else f"max-age={max_age}"
     response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:32])
     return response.make_conditional(request)
 
@@ -895,6 +943,12 @@ def _custom_plan(library: Library, order: Order, sections: list[str], title: str
     """An ad hoc leaflet, checked as `leaflets build --sections` checks it; named from a fixed id, not the title."""
     if not sections:
         raise InputError("choose at least one section")
+    unknown = [sid for sid in sections if sid not in library.section_ids]
+    if unknown:
+        raise InputError(f"unknown section '{unknown[0][:80]}'{closest(unknown[0], library.section_ids)}")
+    repeated = sorted({sid for sid in sections if sections.count(sid) > 1})
+    if repeated:
+        raise InputError(f"a section is listed twice: {', '.join(repeated)}")
     title = (title or "").strip()
     if len(title) > MAX_TITLE_CHARS:
         raise InputError(f"the title must be {MAX_TITLE_CHARS} characters or fewer")
@@ -902,7 +956,7 @@ def _custom_plan(library: Library, order: Order, sections: list[str], title: str
                             options=order.options)
     plan = plans_for(library, request_)[0]
     # The file name comes from a fixed id: a typed title could name the patient.
-    return LeafletPlan(**{**plan.__dict__, "id": "custom-leaflet"}) if plan.id != "custom-leaflet" else plan
+    return dataclasses.replace(plan, id=CUSTOM_ID)
 
 
 def _find_choice(library: Library, rid: str) -> LeafletChoice:
@@ -964,14 +1018,34 @@ def detail_limits() -> dict[str, int]:
 # -- running it ------------------------------------------------------------------------------------------
 
 
-def make_server(app: Flask, host: str = "127.0.0.1", port: int = 8000, threads: int = 4) -> BaseWSGIServer | MultiSocketServer:
+def make_server(
+    app: Flask, host: str = "127.0.0.1", port: int = 8000, threads: int = 4
+) -> BaseWSGIServer | MultiSocketServer:
     """A waitress server for APP (pure Python, runs on Windows too); port 0 picks a free port."""
     from waitress import create_server
 
+    # waitress warns when requests wait for a thread; renders queue on purpose, so only errors show.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     return create_server(
         app, host=host, port=port, threads=threads, ident="leaflets", expose_tracebacks=False,
         max_request_body_size=MAX_BODY_BYTES, clear_untrusted_proxy_headers=True,
     )
+
+
+@contextmanager
+def background_server(app: Flask, host: str = "127.0.0.1") -> Iterator[str]:
+    """Serve APP with waitress on a free port in a thread, for tests, benchmarks and screenshots."""
+    server = make_server(app, host, 0)
+    thread = threading.Thread(target=server.run, name="leaflets-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://{host}:{server.effective_port}"  # type: ignore[union-attr]
+    finally:
+        from waitress import wasyncore
+
+        server.task_dispatcher.shutdown(timeout=5)  # type: ignore[union-attr]
+        wasyncore.close_all(server._map, ignore_all=True)  # type: ignore[union-attr]  # listener and open connections
+        thread.join(timeout=10)
 
 
 def loud_warning(host: str) -> str:
@@ -998,17 +1072,18 @@ def serve(host: str = "127.0.0.1", port: int = 8000, root: Path | str | None = N
         server = make_server(app, host, port)
     except OSError as exc:
         raise InputError(f"cannot listen on {host}:{port} ({exc.strerror or exc}); try another --port") from None
-    shown = f"[{host}]" if ":" in host else host
+    shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else (f"[{host}]" if ":" in host else host)
     real_port = getattr(server, "effective_port", port)
     print(f"Leaflets is ready: open http://{shown}:{real_port}/ in your web browser.", file=sys.stderr)
     print("Nothing typed into the page is saved. Press Ctrl+C to stop.", file=sys.stderr)
     threading.Thread(target=_warm, args=(app,), name="leaflets-warm", daemon=True).start()
     try:
-        server.run()
+        server.run()  # waitress returns from run() on Ctrl+C
     except KeyboardInterrupt:
-        print("Stopped.", file=sys.stderr)
+        pass
     finally:
         server.close()
+    print("Stopped. Nothing was saved.", file=sys.stderr)
 
 
 def _warm(app: Flask) -> None:
@@ -1017,5 +1092,3 @@ def _warm(app: Flask) -> None:
     except Exception as exc:  # the first PDF will show the real error
         log.warning("could not load the PDF renderer early: %s", exc.__class__.__name__)
 
-
-__all__ = ["ContentError", "RenderError", "create_app", "first_page_png", "make_server", "serve"]

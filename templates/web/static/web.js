@@ -54,8 +54,9 @@
     pending = pending.filter(function (img) {
       var url = img.src.split("?")[0];
       fetch(url, { credentials: "same-origin", cache: "no-store" }).then(function (response) {
-        if (response.ok && response.headers.get("X-Thumbnail") !== "pending") {
-          img.src = url + "?ready=" + Date.now();
+        var state = response.headers.get("X-Thumbnail");
+        if (response.ok && state !== "pending") {
+          if (state !== "failed") { img.src = url + "?ready=" + Date.now(); }
           img.removeAttribute("data-pending");
         }
       }).catch(function () { /* try again next round */ });
