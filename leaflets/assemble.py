@@ -175,6 +175,8 @@ def stylesheet_names(options: PrintOptions) -> list[str]:
     names = list(STYLESHEETS)
     if options.variant in VARIANT_STYLESHEETS:
         names.append(VARIANT_STYLESHEETS[options.variant])
+    if options.paper == "letter" and options.variant == "standard":
+        names.append("letter.css")
     return names
 
 
