@@ -343,7 +343,8 @@ def test_documented_limits_match_the_code() -> None:
     from leaflets.content import MARKDOWN_SECONDS, MAX_SECTION_BYTES
     from leaflets.schema import Details
 
-    doc = (Path(__file__).resolve().parent.parent / "docs" / "when-things-go-wrong.md").read_text("utf-8")
+    doc = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    assert "## When things go wrong" in doc
     for number in (MAX_SECTION_BYTES, files.MAX_CONTENT_BYTES, files.MAX_DETAILS_BYTES, files.MAX_DATA_BYTES,
                    render.MAX_ASSET_BYTES, render.MAX_IMAGE_PIXELS):
         assert f"{number:,}" in doc, number
