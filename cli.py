@@ -70,8 +70,8 @@ def friendly_errors(command: F) -> F:
         except Exception as exc:  # a bug, not a user mistake: still one line unless --debug
             if debug:
                 raise
-            typer.echo(f"Error: unexpected {exc.__class__.__name__}; this is a bug: run again with --debug and report it",
-                       err=True)
+            name = exc.__class__.__name__
+            typer.echo(f"Error: unexpected {name}; this is a bug: run again with --debug and report it", err=True)
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
