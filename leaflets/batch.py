@@ -25,7 +25,15 @@ from . import __version__
 from .assemble import plan_leaflet, slugify
 from .errors import InputError, LeafletError, OutputError, Problem
 from .files import MAX_DATA_BYTES
-from .incremental import BuildCache, FileDigests, extra_inputs, inputs_digest, job_key, optional_inputs
+from .incremental import (
+    BuildCache,
+    FileDigests,
+    extra_inputs,
+    input_name,
+    inputs_digest,
+    job_key,
+    optional_inputs,
+)
 from .library import LeafletSet, Library, closest
 from .listing import table
 from .options import PAPERS, VARIANTS, PrintOptions
@@ -47,6 +55,8 @@ CACHE_SAVE_SECONDS = 1.0
 GC_THRESHOLD = (10_000, 10, 10)
 """Fewer young-generation collections in workers (WeasyPrint makes many short-lived objects); a full
 collection after every leaflet keeps memory flat, since layout trees are cyclic and outlive young collections."""
+VARIANT_COST = {"standard": 1.0, "large-print": 1.3, "booklet": 1.8}
+"""Rough render cost of each variant, so the longest jobs start first and no worker is left with a long tail."""
 DATA_COLUMNS = ("leaflet", "id", "variant", "paper", *DETAIL_KEYS)
 PRIVATE = "[personal detail]"
 
@@ -124,6 +134,8 @@ class JobRecord:
     worker_task: int | None = None
     peak_rss_kb: int | None = None
     rss_kb: int | None = None
+    weight: float = 1.0
+    finished: float | None = None
 
     def as_json(self) -> dict[str, Any]:
         job = self.job
@@ -141,6 +153,7 @@ class JobRecord:
             "worker_task": self.worker_task,
             "peak_rss_mb": _mb(self.peak_rss_kb),
             "rss_mb": _mb(self.rss_kb),
+            "finished_after": None if self.finished is None else round(self.finished, 3),
         }
 
 
@@ -535,17 +548,27 @@ def plan_records(
     digests = FileDigests()
     project = library.project
     inputs: dict[str, tuple[str | None, str | None]] = {}
+    sizes: dict[str, int] = {}
     records = []
     for job in jobs:
         if job.leaflet not in inputs:
-            try:
-                plan = plan_leaflet(library, library.recipe(job.leaflet), site_id=job.site)
-                paths = [*plan.input_files, *extra_inputs(plan, project), *optional_inputs(project, job.site)]
-                inputs[job.leaflet] = (inputs_digest(paths, digests, project), None)
-            except Exception as exc:  # a broken recipe or section fails its own jobs only
-                inputs[job.leaflet] = (None, _one_line(exc))
+            known = cache.known_inputs(job.leaflet, job.site, digests, project)
+            if known is not None:  # none of its files changed: no need to parse them again
+                inputs[job.leaflet] = (known["digest"], None)
+                sizes[job.leaflet] = int(known.get("weight", 0))
+            else:
+                try:
+                    plan = plan_leaflet(library, library.recipe(job.leaflet), site_id=job.site)
+                    paths = [*plan.input_files, *extra_inputs(plan, project), *optional_inputs(project, job.site)]
+                    names = list(dict.fromkeys(input_name(path, project) for path in paths))
+                    digest = inputs_digest(names, digests, project)
+                    sizes[job.leaflet] = sum(len(s.body) for s in plan.sections)
+                    cache.remember_inputs(job.leaflet, job.site, names, digest, sizes[job.leaflet])
+                    inputs[job.leaflet] = (digest, None)
+                except Exception as exc:  # a broken recipe or section fails its own jobs only
+                    inputs[job.leaflet] = (None, _one_line(exc))
         digest, error = inputs[job.leaflet]
-        record = JobRecord(job)
+        record = JobRecord(job, weight=(2000 + sizes.get(job.leaflet, 0)) * VARIANT_COST.get(job.variant, 1.0))
         if digest is None:
             record.status, record.error = "failed", error
             cache.forget(job.outputs)
@@ -650,6 +673,7 @@ class _Collector:
         record = self.records[outcome.index]
         record.seconds, record.worker, record.worker_task = outcome.seconds, outcome.pid, outcome.task
         record.peak_rss_kb, record.rss_kb = outcome.peak_rss_kb, outcome.rss_kb
+        record.finished = time.monotonic() - self.began
         if outcome.ok and record.key is not None:
             record.status = "built"
             self.cache.record(record.job.outputs, record.key)
@@ -706,7 +730,7 @@ def run_pool(
         collector = _Collector(pending, cache, advance)
         try:
             with _sigterm_as_interrupt():
-                for record in pending:
+                for record in sorted(pending, key=lambda r: -r.weight):  # longest first: a short tail
                     index = record.job.index
                     pool.apply_async(start_job, (runner, record.job), callback=done.put,
                                      error_callback=partial(_pool_error, done, index))

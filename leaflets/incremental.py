@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from . import __version__
@@ -101,22 +102,38 @@ def optional_inputs(project: Project, site_id: str) -> list[Path]:
     return [content / "glossary.yaml", content / "drugs.yaml", content / "sites" / f"{site_id}.yaml"]
 
 
-def inputs_digest(paths: Iterable[Path], digests: FileDigests, project: Project) -> str:
-    """One digest for a leaflet's input files, named relative to the project so a moved folder still hits."""
+def inputs_digest(names: Iterable[str], digests: FileDigests, project: Project) -> str:
+    """One digest for a leaflet's input files (by input_name), so a moved project folder still hits.
+
+    Which templates and styles folders are in use is part of it: a project that gains its own
+    styles/ switches away from the package's files without any of them changing.
+    """
     sha = hashlib.sha256(code_digest().encode())
-    for path in paths:
-        name = _display_name(path, project)
-        sha.update(name.encode() + b"\0" + digests.digest(path).encode() + b"\n")
+    layout = f"templates={input_name(project.templates, project)} styles={input_name(project.styles, project)}"
+    sha.update(layout.encode() + b"\n")
+    for name in names:
+        sha.update(name.encode() + b"\0" + digests.digest(input_path(name, project)).encode() + b"\n")
     return sha.hexdigest()
 
 
-def _display_name(path: Path, project: Project) -> str:
+def input_name(path: Path, project: Project) -> str:
+    """How the manifest names an input file: relative to the project or the package where possible."""
     for base, tag in ((project.root, "project"), (PACKAGE_ROOT, "package")):
         try:
             return f"{tag}:{path.resolve().relative_to(base.resolve())}"
         except ValueError:
             continue
     return str(path)
+
+
+def input_path(name: str, project: Project) -> Path:
+    """The file an input_name stands for."""
+    tag, _, rest = name.partition(":")
+    if tag == "project" and rest:
+        return project.root / rest
+    if tag == "package" and rest:
+        return PACKAGE_ROOT / rest
+    return Path(name)
 
 
 def details_digest(details: Details) -> str:
@@ -139,6 +156,9 @@ class BuildCache:
 
     folder: Path
     entries: dict[str, str] = field(default_factory=dict)
+    inputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per leaflet and site: the input files of its last plan and their digest, so an unchanged leaflet is
+    recognised by hashing those files alone, without parsing any content (a no-change run stays cheap)."""
     dirty: bool = False
 
     @property
@@ -159,7 +179,25 @@ class BuildCache:
         outputs = data.get("outputs") if isinstance(data, dict) and data.get("format") == CACHE_FORMAT else None
         if not isinstance(outputs, dict):
             return cls(folder, dirty=True)
-        return cls(folder, {str(k): str(v) for k, v in outputs.items() if isinstance(v, str)})
+        inputs = data.get("inputs")
+        known = {
+            str(k): v for k, v in (inputs.items() if isinstance(inputs, dict) else ())
+            if isinstance(v, dict) and isinstance(v.get("files"), list) and isinstance(v.get("digest"), str)
+        }
+        return cls(folder, {str(k): str(v) for k, v in outputs.items() if isinstance(v, str)}, known)
+
+    def known_inputs(self, leaflet: str, site: str, digests: FileDigests, project: Project) -> dict[str, Any] | None:
+        """The stored inputs of LEAFLET if none of its files changed since, else None (plan it again)."""
+        known = self.inputs.get(f"{leaflet}@{site}")
+        if known is None:
+            return None
+        if inputs_digest(known["files"], digests, project) != known["digest"]:
+            return None
+        return known
+
+    def remember_inputs(self, leaflet: str, site: str, files: list[str], digest: str, weight: int) -> None:
+        self.inputs[f"{leaflet}@{site}"] = {"files": files, "digest": digest, "weight": weight}
+        self.dirty = True
 
     def is_current(self, outputs: Sequence[str], key: str) -> bool:
         """True when every output exists and was built from exactly these inputs."""
@@ -183,6 +221,7 @@ class BuildCache:
             "format": CACHE_FORMAT,
             "generator": f"leaflets {__version__}",
             "outputs": dict(sorted(self.entries.items())),
+            "inputs": dict(sorted(self.inputs.items())),
         }
         write_atomic(self.path, (json.dumps(data, indent=1) + "\n").encode("utf-8"))
         self.dirty = False

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from cli import app
 from leaflets import batch
 from leaflets.batch import BatchJob, JobOutcome, run_batch, run_job
+from leaflets.errors import InputError
 from leaflets.incremental import CACHE_NAME
 from leaflets.output import TEMP_PREFIX, TEMP_SUFFIX
 from leaflets.project import PACKAGE_ROOT
@@ -87,7 +88,11 @@ def test_rerun_skips_without_workers_and_force_rebuilds(make_project: MakeProjec
     def no_pool(*args: object) -> None:
         raise AssertionError("a run with nothing to do must not start workers")
 
+    def no_planning(*args: object, **kwargs: object) -> None:
+        raise AssertionError("unchanged leaflets are recognised from their files' digests, without parsing")
+
     monkeypatch.setattr(batch, "make_pool", no_pool)
+    monkeypatch.setattr(batch, "plan_leaflet", no_planning)
     (root / "content/sections/alpha.md").touch()  # a newer time alone is not a change
     second = run_batch(root / "content/sets/test.yaml", out, jobs=2, root=root, report_path=report)
     assert not second.pool_started and second.workers == 0
@@ -119,6 +124,14 @@ def test_changed_inputs_rebuild_only_affected_leaflets(make_project: MakeProject
     (root / "content/glossary.yaml").write_text("terms:\n  - term: alpha\n    meaning: Changed.\n", "utf-8")
     result = run_batch(set_file, out, jobs=2, root=root)
     assert set(_statuses(result).values()) == {"built"}  # shared files change every leaflet
+
+    (root / "content/drugs.yaml").write_text("drugs: []\n", "utf-8")  # a file that matters by appearing
+    result = run_batch(set_file, out, jobs=2, root=root)
+    assert set(_statuses(result).values()) == {"built"}
+
+    shutil.copytree(PACKAGE_ROOT / "styles", root / "styles")  # the project now uses its own (equal) styles
+    result = run_batch(set_file, out, jobs=2, root=root)
+    assert set(_statuses(result).values()) == {"built"}
 
 
 def test_failing_leaflets_are_reported_while_the_others_build(make_project: MakeProject, runner: CliRunner) -> None:
@@ -344,8 +357,19 @@ def test_a_set_can_be_named_by_id_and_bad_jobs_value_is_refused(make_project: Ma
     assert result.exit_code == 2
     (root / "out").mkdir()
     (root / "out" / f"{TEMP_PREFIX}old{TEMP_SUFFIX}").write_bytes(b"half a pdf")
-    with pytest.raises(Exception, match="no content"):
+    with pytest.raises(InputError, match="there is no content/ folder there"):
         run_batch("test", root / "out", root=root / "nowhere")
     result = run_batch("test", root / "out", jobs=1, root=root)
     assert result.count("built") == 2
     assert not list((root / "out").glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"))
+
+
+def test_worker_warnings_are_printed_once(make_project: MakeProject, runner: CliRunner) -> None:
+    root = make_project({
+        "content/sections/alpha.md": section_text("Alpha section", "See ![a chart](https://example.com/chart.png)."),
+        "content/sets/test.yaml": _set("standard, large-print"),
+    })
+    result = runner.invoke(app, ["batch", "test", "-o", str(root / "out"), "--root", str(root)])
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if "example.com/chart.png" in line]
+    assert len(warnings) == 1 and warnings[0].startswith("Warning:")
