@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gc
+import io
 import json
 import logging
 import multiprocessing
@@ -24,7 +25,7 @@ from typing import Any
 from . import __version__
 from .assemble import plan_leaflet, slugify
 from .errors import InputError, LeafletError, OutputError, Problem
-from .files import MAX_DATA_BYTES
+from .files import MAX_DATA_BYTES, read_text
 from .incremental import (
     BuildCache,
     FileDigests,
@@ -268,28 +269,15 @@ def _normalise_column(name: str) -> str:
 
 
 def _read_table(path: Path) -> list[list[str]]:
+    """Read a CSV through the same safe reader as every other user file (size cap, regular files, UTF-8)."""
+    text = read_text(path, InputError, MAX_DATA_BYTES)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[list[str]] = []
     try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise InputError.at(path, "file not found") from None
-    except OSError as exc:
-        raise InputError.at(path, f"cannot be read ({exc.strerror or exc})") from None
-    if size > MAX_DATA_BYTES:
-        raise InputError.at(path, f"file is {size:,} bytes; the limit is {MAX_DATA_BYTES:,} bytes")
-    line = 0
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle)
-            rows = []
-            for row in reader:
-                line = reader.line_num
-                rows.append(row)
-    except UnicodeDecodeError:
-        raise InputError.at(path, "is not UTF-8 text; save it as 'CSV UTF-8' and try again") from None
+        for row in reader:
+            rows.append(row)
     except csv.Error as exc:
-        raise InputError.at(path, f"is not a valid CSV file ({exc})", line + 1) from None
-    except OSError as exc:
-        raise InputError.at(path, f"cannot be read ({exc.strerror or exc})") from None
+        raise InputError.at(path, f"is not a valid CSV file ({exc})", reader.line_num + 1) from None
     return rows
 
 
