@@ -419,6 +419,11 @@ class Order:
     file: str  # "reading" or "booklet"
 
 
+def _form_problem_preview(exc: InputError) -> Response:
+    """The preview frame's answer to a form it cannot render: what to fix, never what was typed."""
+    return preview_message("Check the form: " + "; ".join(m for _k, m in _detail_problems(exc)), 400)
+
+
 def _detail_problems(exc: LeafletError) -> list[tuple[str | None, str]]:
     """Friendly (field, message) pairs from the schema's problems; they never repeat the value typed."""
     found: list[tuple[str | None, str]] = []
@@ -769,7 +774,7 @@ def _register(app: Flask) -> None:
         except ApiError as exc:
             return preview_message(exc.message, exc.status)
         except InputError as exc:
-            return preview_message("Check the form: " + "; ".join(m for _k, m in _detail_problems(exc)), 400)
+            return _form_problem_preview(exc)
         return preview_response(*preview_document(plan, state.project))
 
     @web.get("/leaflets/<rid>/thumbnail.png")
@@ -822,7 +827,7 @@ def _register(app: Flask) -> None:
         except ApiError as exc:
             return preview_message(exc.message, exc.status)
         except InputError as exc:
-            return preview_message("Check the form: " + "; ".join(m for _k, m in _detail_problems(exc)), 400)
+            return _form_problem_preview(exc)
         return preview_response(*preview_document(plan, state.project))
 
     # -- API ----------------------------------------------------------------------------------------
