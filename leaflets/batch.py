@@ -445,7 +445,7 @@ def start_job(runner: Callable[[BatchJob], JobOutcome], job: BatchJob) -> JobOut
 
 
 def _render_job(job: BatchJob) -> tuple[str, ...]:
-    from .build import get_renderer, render_plan
+    from .build import get_renderer, render_plan, write_rendered
 
     project = Project(Path(job.root))
     libraries: dict[str, Library] = _worker["libraries"]
@@ -455,12 +455,8 @@ def _render_job(job: BatchJob) -> tuple[str, ...]:
     plan = plan_leaflet(library, library.recipe(job.leaflet), site_id=job.site,
                         details=Details.model_validate(job.details), options=job.options)
     rendered = render_plan(plan, project, renderer=get_renderer(project))
-    folder = Path(job.out_dir)
-    written = []
-    for name, data in rendered.files.items():
-        write_atomic(folder / job.output_name(name), data)
-        written.append(job.output_name(name))
-    return tuple(written)
+    written = write_rendered(rendered, Path(job.out_dir), name=job.output_name)
+    return tuple(path.name for path in written)
 
 
 def _memory_kb() -> tuple[int | None, int | None]:
@@ -763,7 +759,7 @@ def _check_report_path(report_path: Path) -> Path:
 def write_report(result: BatchResult, path: Path) -> Path:
     """Write the JSON report atomically: per job output, leaflet, variant, paper, status, seconds, error."""
     data = json.dumps(result.report(), indent=2, ensure_ascii=False) + "\n"
-    return write_atomic(path, data.encode("utf-8"))
+    return write_atomic(path, data.encode("utf-8"), personal=False)  # no details: tested
 
 
 def run_batch(

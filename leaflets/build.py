@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -11,7 +12,7 @@ from .assemble import LeafletPlan, plan_leaflet, render_html, stylesheet_names
 from .errors import ContentError, InputError, RenderError
 from .library import Library
 from .options import PrintOptions
-from .output import clean_partials, prepare_folder, write_atomic
+from .output import clean_partials, prepare_folder, write_files
 from .project import Project, find_project
 from .qr import qr_img, qr_target
 from .schema import Details
@@ -102,14 +103,9 @@ def render_plan(plan: LeafletPlan, project: Project, renderer=None, html: bool =
     return RenderedLeaflet(plan, files)
 
 
-PERSONAL_FILE_MODE = 0o600
-"""A leaflet with someone's details is readable by its owner only, even on a shared computer."""
-
-
-def write_files(rendered: RenderedLeaflet, out_dir: Path) -> list[Path]:
+def write_rendered(rendered: RenderedLeaflet, out_dir: Path, name: Callable[[str], str] = str) -> list[Path]:
     """Write a rendered leaflet's files atomically; personalised ones readable by their owner only."""
-    mode = PERSONAL_FILE_MODE if rendered.plan.details.present() else 0o644
-    return [write_atomic(out_dir / name, data, mode) for name, data in rendered.files.items()]
+    return write_files(rendered.files, out_dir, personal=rendered.plan.details.present(), name=name)
 
 
 def build(
@@ -123,7 +119,7 @@ def build(
     clean_partials(folder)
     written: list[Path] = []
     for plan in plans:
-        written.extend(write_files(render_plan(plan, project, html=html), folder))
+        written.extend(write_rendered(render_plan(plan, project, html=html), folder))
         log.info("built %s", plan.id)
     return written
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .content import Section
-from .errors import ContentError
+from .errors import ContentError, InputError
 from .files import today
 from .library import Library
 from .project import find_project
@@ -115,7 +115,9 @@ def _shingles(text: str, size: int) -> set[tuple[str, ...]]:
 
 
 def source_shingles(sources_dir: Path) -> set[tuple[str, ...]]:
-    """Every run of SHARED_RUN words in the source pages."""
+    """Every run of SHARED_RUN words in the source pages; a missing folder is an input error, not a pass."""
+    if not sources_dir.is_dir():
+        raise InputError(f"{sources_dir}: the sources folder does not exist")
     runs: set[tuple[str, ...]] = set()
     for path in sorted(sources_dir.glob("*")):
         if path.is_file() and path.suffix in (".txt", ".md") and path.name != "README.md":

@@ -223,6 +223,6 @@ class BuildCache:
             "outputs": dict(sorted(self.entries.items())),
             "inputs": dict(sorted(self.inputs.items())),
         }
-        write_atomic(self.path, (json.dumps(data, indent=1) + "\n").encode("utf-8"))
+        write_atomic(self.path, (json.dumps(data, indent=1) + "\n").encode("utf-8"), personal=False)
         self.dirty = False
 

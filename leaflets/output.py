@@ -6,6 +6,7 @@ import contextlib
 import errno
 import os
 import tempfile
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 try:
@@ -17,6 +18,22 @@ from .errors import OutputError
 
 TEMP_PREFIX = ".leaflets-"
 TEMP_SUFFIX = ".partial"
+
+PERSONAL_FILE_MODE = 0o600
+"""A file with someone's details is readable by its owner only, even on a shared computer."""
+PUBLIC_FILE_MODE = 0o644
+
+
+def file_mode(personal: bool) -> int:
+    """The one write policy: every file holding personal details is 0600, whichever command writes it."""
+    return PERSONAL_FILE_MODE if personal else PUBLIC_FILE_MODE
+
+
+def write_files(
+    files: Mapping[str, bytes], out_dir: Path, *, personal: bool, name: Callable[[str], str] = str
+) -> list[Path]:
+    """Write each named file atomically into OUT_DIR (NAME maps a file's name to the name on disk)."""
+    return [write_atomic(out_dir / name(file_name), data, personal=personal) for file_name, data in files.items()]
 
 
 def prepare_folder(folder: Path) -> Path:
@@ -36,7 +53,7 @@ def prepare_folder(folder: Path) -> Path:
     return folder
 
 
-def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> Path:
+def write_atomic(path: Path, data: bytes, *, personal: bool) -> Path:
     """Write DATA to PATH so that PATH is always either the old complete file or the new one.
 
     The data goes to a locked temporary file in the same folder, is flushed to disk, then renamed
@@ -49,7 +66,7 @@ def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> Path:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temp_name, mode)
+        os.chmod(temp_name, file_mode(personal))
         os.replace(temp_name, path)
     except BaseException as exc:
         with contextlib.suppress(OSError):

@@ -373,3 +373,18 @@ def test_worker_warnings_are_printed_once(make_project: MakeProject, runner: Cli
     assert result.exit_code == 0, result.output
     warnings = [line for line in result.stderr.splitlines() if "example.com/chart.png" in line]
     assert len(warnings) == 1 and warnings[0].startswith("Warning:")
+
+
+def test_personalised_batch_files_are_readable_by_their_owner_only(make_project: MakeProject,
+                                                                   runner: CliRunner) -> None:
+    root = _two_leaflets(make_project)
+    data, out = root / "patients.csv", root / "out"
+    data.write_text("leaflet,patient_name\nsmall,Ann Example\n", "utf-8")
+    args = ["batch", str(root / "content/sets/test.yaml"), "-o", str(out), "--data", str(data), "--root", str(root)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert oct((out / "row-0001-small.pdf").stat().st_mode & 0o777) == oct(0o600)
+    plain = root / "plain"
+    assert runner.invoke(app, ["batch", str(root / "content/sets/test.yaml"), "-o", str(plain),
+                               "--root", str(root)]).exit_code == 0
+    assert oct((plain / "small.pdf").stat().st_mode & 0o777) == oct(0o644)

@@ -69,3 +69,11 @@ def test_copied_wording_is_flagged(make_project, tmp_path: Path) -> None:
         "Alpha", "Then the surgeon puts a probe through the skin and into the tumour.")})
     report = check_content(root, sources_dir=sources)
     assert report.sections[0].copied
+
+
+def test_a_missing_sources_folder_is_an_input_error(runner: CliRunner, project: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "no" / "such" / "folder"
+    result = runner.invoke(app, ["check", "--root", str(project), "--sources", str(missing)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"Error: {missing}: the sources folder does not exist"
+    assert "All checks passed" not in result.stdout

@@ -425,7 +425,7 @@ _HANGING_WRITER = textwrap.dedent("""
         time.sleep(60)
 
     output.os.fsync = hang
-    output.write_atomic(Path(sys.argv[1]), b"%PDF-1.7 new but never finished" * 1000)
+    output.write_atomic(Path(sys.argv[1]), b"%PDF-1.7 new but never finished" * 1000, personal=False)
 """)
 
 

@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Prove a refactor changes no output: build every recipe in every variant and paper (plus a
+personalised, an ad hoc, a print-ready and a batch run) with the code of BASE and with the code of
+this tree, both over this tree's content, templates and styles, and compare SHA-256 hashes.
+
+Usage:  scripts/compare_pdfs.py --base main        (exit 0: byte-identical; 1: a difference)
+        scripts/compare_pdfs.py --hashes           (print this tree's hashes as JSON)
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+RUNS: dict[str, list[str]] = {
+    f"{variant}-{paper}": ["build", "--all", "--variant", variant, "--paper", paper]
+    for variant in ("standard", "large-print", "booklet")
+    for paper in ("a4", "letter")
+}
+RUNS["print-ready"] = ["build", "--all", "--print-ready"]
+RUNS["html"] = ["build", "--all", "--html"]
+RUNS["personal"] = ["build", "--all", "--set", "patient_name=Zoë Ångström", "--set", "nhs_number=943 476 5919"]
+RUNS["ad-hoc"] = ["build", "--sections", "{two_sections}", "--title", "My own leaflet"]
+CSV = "leaflet,patient_name\n{leaflet},Siobhán Ó Briain\n"
+
+
+def hashes_with(code_root: Path, project: Path) -> dict[str, str]:
+    """Run the CLI of CODE_ROOT over PROJECT for every run; map 'run/file' to its SHA-256."""
+    result: dict[str, str] = {}
+    env = {**os.environ, "PYTHONPATH": str(code_root), "SOURCE_DATE_EPOCH": "1767225600"}
+    launcher = "import sys; sys.path.insert(0, sys.argv.pop(1)); from cli import app; app()"
+    sections = sorted(p.stem for p in (project / "content/sections").glob("*.md"))[:2]
+    recipes = sorted(p.stem for p in (project / "content/leaflets").glob("*.yaml"))
+    with tempfile.TemporaryDirectory(prefix="compare-pdfs-") as tmp:
+        runs = dict(RUNS)
+        for site in sorted(p.stem for p in (project / "content/sites").glob("*.yaml")):
+            runs[f"site-{site}"] = ["build", "--all", "--site", site]
+        sets = sorted((project / "content/sets").glob("*.yaml"))
+        if sets:
+            data = Path(tmp) / "rows.csv"
+            data.write_text(CSV.format(leaflet=recipes[0]), "utf-8")
+            runs["batch"] = ["batch", str(sets[0]), "--data", str(data)]
+        for name, args in runs.items():
+            out = Path(tmp) / name
+            args = [a.format(two_sections=",".join(sections)) for a in args]
+            command = [sys.executable, "-c", launcher, str(code_root), *args, "-o", str(out), "--root", str(project)]
+            done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                raise SystemExit(f"{name}: {' '.join(args)} failed:\n{done.stderr}")
+            for path in sorted(out.rglob("*")):
+                if path.is_file() and not path.name.startswith("."):
+                    result[f"{name}/{path.relative_to(out)}"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return result
+
+
+def export(rev: str, into: Path) -> Path:
+    """The tree of REV (code only matters) unpacked into INTO."""
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", rev], capture_output=True, check=True).stdout
+    target = into / "base"
+    target.mkdir()
+    with tempfile.TemporaryFile() as handle:
+        handle.write(archive)
+        handle.seek(0)
+        with tarfile.open(fileobj=handle) as tar:
+            tar.extractall(target, filter="data")
+    return target
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base", help="git revision whose code must produce the same bytes")
+    parser.add_argument("--hashes", action="store_true", help="print this tree's hashes as JSON")
+    args = parser.parse_args()
+    mine = hashes_with(REPO, REPO)
+    if args.hashes or not args.base:
+        print(json.dumps(mine, indent=1, sort_keys=True))
+        return 0
+    with tempfile.TemporaryDirectory(prefix="compare-base-") as tmp:
+        theirs = hashes_with(export(args.base, Path(tmp)), REPO)
+    differ = sorted(k for k in mine.keys() | theirs.keys() if mine.get(k) != theirs.get(k))
+    for key in differ:
+        print(f"differs: {key}  base={theirs.get(key, 'missing')[:12]} here={mine.get(key, 'missing')[:12]}")
+    print(f"{len(mine)} files compared with {args.base}: {'byte-identical' if not differ else f'{len(differ)} differ'}")
+    return 1 if differ else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
