@@ -12,13 +12,13 @@ from pathlib import Path
 import jinja2
 
 from . import __version__
-from .content import Section
 from .errors import ContentError, InputError, RenderError
 from .library import Library, Recipe, SiteProfile
 from .markdown import render_markdown
-from .options import PrintOptions
 from .project import Project
 from .schema import Details, Drug, GlossaryTerm, SourceRef, text_problem
+from .sections import Section
+from .variants import PrintOptions
 
 STYLESHEETS = ("leaflet.css",)
 MAX_TITLE = 300

@@ -11,11 +11,11 @@ from pathlib import Path
 from .assemble import LeafletPlan, plan_leaflet, render_html, stylesheet_names
 from .errors import ContentError, InputError, RenderError
 from .library import Library
-from .options import PrintOptions
-from .output import clean_partials, prepare_folder, write_files
 from .project import Project, find_project
 from .qr import qr_img, qr_target
 from .schema import Details
+from .variants import PrintOptions
+from .writers import clean_partials, prepare_folder, write_files
 
 log = logging.getLogger("leaflets")
 
@@ -142,7 +142,7 @@ def build_from_options(
     root: Path | None,
 ) -> list[Path]:
     """Build from command-line style options (shared by the CLI and scripts)."""
-    from .personal import load_details
+    from .details import load_details
 
     details = load_details(details_file, pairs)
     if paper is None:

@@ -7,12 +7,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .content import Section
 from .errors import ContentError, InputError
-from .files import today
 from .library import Library
 from .project import find_project
 from .readability import score
+from .readers import today
+from .sections import Section
 
 MAX_GRADE = 8.0
 """Flesch-Kincaid grade a section may not exceed (UK reading age 9-11 is about US grade 4-6; 8 is the ceiling)."""

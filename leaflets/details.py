@@ -9,8 +9,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from .errors import InputError, Problem
-from .files import MAX_DETAILS_BYTES, YamlDocument, load_yaml_mapping
 from .library import closest
+from .readers import MAX_DETAILS_BYTES, YamlDocument, load_yaml_mapping
 from .schema import DETAIL_KEYS, Details, problems_from
 
 

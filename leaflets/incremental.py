@@ -15,9 +15,9 @@ from urllib.parse import unquote, urlsplit
 
 from . import __version__
 from .assemble import LeafletPlan
-from .output import write_atomic
 from .project import PACKAGE_ROOT, Project
 from .schema import Details
+from .writers import write_atomic
 
 log = logging.getLogger("leaflets")
 

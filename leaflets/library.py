@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from .content import Section, load_section, section_id
 from .errors import ContentError, InputError, LeafletError, Problem
-from .files import load_yaml_mapping
 from .project import Project
+from .readers import load_yaml_mapping
 from .schema import (
     Drug,
     DrugsFile,
@@ -21,6 +20,7 @@ from .schema import (
     SiteFile,
     validate,
 )
+from .sections import Section, load_section, section_id
 
 DEFAULT_SITE = "default"
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from .errors import ContentError, LeafletError, Problem
-from .files import YamlDocument
+from .readers import YamlDocument
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,79}$"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

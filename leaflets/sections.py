@@ -8,9 +8,9 @@ from functools import cached_property
 from pathlib import Path
 
 from .errors import ContentError
-from .files import parse_yaml, read_text
 from .markdown import images_without_alt, render_markdown
 from .readability import plain_sentences
+from .readers import parse_yaml, read_text
 from .render import time_limit
 from .schema import SectionMeta, file_id_problem, validate
 

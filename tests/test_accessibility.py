@@ -16,11 +16,11 @@ import pytest
 from pypdf import PdfReader
 
 from leaflets.build import BuildRequest, build
+from leaflets.details import load_details
 from leaflets.library import SiteProfile
-from leaflets.options import PrintOptions
-from leaflets.personal import load_details
 from leaflets.qr import qr_img, qr_target
 from leaflets.schema import SiteFile
+from leaflets.variants import PrintOptions
 from tests.conftest import section_text, write_tree
 
 MM = 72 / 25.4

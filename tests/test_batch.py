@@ -20,8 +20,8 @@ from leaflets import batch
 from leaflets.batch import BatchJob, JobOutcome, run_batch, run_job
 from leaflets.errors import InputError
 from leaflets.incremental import CACHE_NAME
-from leaflets.output import TEMP_PREFIX, TEMP_SUFFIX
 from leaflets.project import PACKAGE_ROOT
+from leaflets.writers import TEMP_PREFIX, TEMP_SUFFIX
 from tests.conftest import REPO, pdf_pages, pdf_text, section_text
 
 MakeProject = Callable[..., Path]
@@ -51,8 +51,8 @@ def test_batch_output_matches_single_builds(make_project: MakeProject) -> None:
     from leaflets.assemble import plan_leaflet
     from leaflets.build import render_plan
     from leaflets.library import Library
-    from leaflets.options import PrintOptions
     from leaflets.project import Project
+    from leaflets.variants import PrintOptions
 
     root = _two_leaflets(make_project, **{"content/sets/test.yaml": "title: T\nleaflets: [small]\n"
                                           "variants: [standard, booklet]\npapers: [a4, letter]\n"})

@@ -9,8 +9,8 @@ import pytest
 
 from leaflets.assemble import plan_leaflet, render_html
 from leaflets.build import BuildRequest, build
+from leaflets.details import load_details
 from leaflets.library import Library
-from leaflets.personal import load_details
 from leaflets.project import Project
 from tests.conftest import pdf_pages, pdf_text, section_text
 

@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from cli import app
-from leaflets import output
+from leaflets import writers
 from tests.conftest import pdf_pages, section_text
 
 LEAFLETS = shutil.which("leaflets", path=str(Path(sys.executable).parent)) or "leaflets"
@@ -241,7 +241,7 @@ def test_output_folder_that_refuses_writes(runner: CliRunner, project: Path, mon
     def refuse(*args: object, **kwargs: object) -> None:
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(output.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(writers.tempfile, "mkstemp", refuse)
     result = invoke(runner, *build_args(project))
     assert_user_error(result, "could not write the file: permission denied", "-o", path="small.pdf")
 
@@ -269,7 +269,7 @@ def test_full_disk_says_so_and_leaves_the_old_file(
     out = project / "out"
     assert invoke(runner, *build_args(project)).exit_code == 0
     before = (out / "small.pdf").read_bytes()
-    monkeypatch.setattr(output.os, "fdopen", _FullDisk)
+    monkeypatch.setattr(writers.os, "fdopen", _FullDisk)
     result = invoke(runner, *build_args(project, "--set", "patient_name=Sam"))
     assert_user_error(result, "the disk is full", "free some space", path="small.pdf")
     assert (out / "small.pdf").read_bytes() == before, "the previous complete leaflet is kept"
@@ -339,16 +339,16 @@ def test_real_process_with_bytes_that_are_not_utf8_on_the_command_line(make_proj
 
 
 def test_documented_limits_match_the_code() -> None:
-    from leaflets import files, render
-    from leaflets.content import MARKDOWN_SECONDS, MAX_SECTION_BYTES
+    from leaflets import readers, render
     from leaflets.schema import Details
+    from leaflets.sections import MARKDOWN_SECONDS, MAX_SECTION_BYTES
 
     doc = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
     assert "## When things go wrong" in doc
-    for number in (MAX_SECTION_BYTES, files.MAX_CONTENT_BYTES, files.MAX_DETAILS_BYTES, files.MAX_DATA_BYTES,
+    for number in (MAX_SECTION_BYTES, readers.MAX_CONTENT_BYTES, readers.MAX_DETAILS_BYTES, readers.MAX_DATA_BYTES,
                    render.MAX_ASSET_BYTES, render.MAX_IMAGE_PIXELS):
         assert f"{number:,}" in doc, number
-    assert f"{files.MAX_YAML_DEPTH} levels" in doc
+    assert f"{readers.MAX_YAML_DEPTH} levels" in doc
     assert f"{render.RENDER_SECONDS} seconds" in doc and f"{MARKDOWN_SECONDS} seconds" in doc
     for key, field in Details.model_fields.items():
         limit = next(m.max_length for m in field.metadata if hasattr(m, "max_length"))

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from leaflets.content import load_section
+from leaflets.details import load_details, parse_set_options
 from leaflets.errors import ContentError, InputError, LeafletError
 from leaflets.library import Library
-from leaflets.personal import load_details, parse_set_options
 from leaflets.project import Project
+from leaflets.sections import load_section
 from tests.conftest import section_text
 
 

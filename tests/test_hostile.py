@@ -23,7 +23,7 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-from leaflets import content, output, render
+from leaflets import render, sections, writers
 from leaflets.errors import RenderError
 from tests.conftest import REPO, pdf_pages, pdf_text, section_text
 from tests.test_cli_errors import LEAFLETS, assert_user_error, build_args, invoke
@@ -135,7 +135,7 @@ def test_a_section_that_links_to_a_device_is_not_read(runner: CliRunner, make_pr
 def test_markdown_that_is_slow_to_parse_is_stopped(
     runner: CliRunner, make_project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(content, "MARKDOWN_SECONDS", 0.05)
+    monkeypatch.setattr(sections, "MARKDOWN_SECONDS", 0.05)
     root = make_project({TARGET["section"]: section_text(body="![" * 20_000)})
     assert_user_error(invoke(runner, *build_args(root)), "takes too long to read", path="alpha.md")
 
@@ -418,14 +418,14 @@ def test_killing_a_build_never_leaves_a_truncated_pdf(make_project) -> None:
 _HANGING_WRITER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from leaflets import output
+    from leaflets import writers
 
     def hang(fd):
         print("writing", flush=True)
         time.sleep(60)
 
-    output.os.fsync = hang
-    output.write_atomic(Path(sys.argv[1]), b"%PDF-1.7 new but never finished" * 1000, personal=False)
+    writers.os.fsync = hang
+    writers.write_atomic(Path(sys.argv[1]), b"%PDF-1.7 new but never finished" * 1000, personal=False)
 """)
 
 
@@ -441,7 +441,7 @@ def test_a_writer_killed_mid_file_keeps_the_old_leaflet_and_the_next_run_recover
         assert writer.stdout is not None and writer.stdout.readline().strip() == "writing"
         partials = list(out.glob(".leaflets-*.partial"))
         assert len(partials) == 1 and partials[0].stat().st_size > 0
-        assert output.clean_partials(out) == 0, "a partial that is still being written is left alone"
+        assert writers.clean_partials(out) == 0, "a partial that is still being written is left alone"
         assert partials[0].exists()
     finally:
         writer.send_signal(signal.SIGKILL)
@@ -468,7 +468,7 @@ def test_ctrl_c_while_writing_leaves_no_partial_file(
             os.write(self.fd, data[:100])
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(output.os, "fdopen", Interrupted)
+    monkeypatch.setattr(writers.os, "fdopen", Interrupted)
     result = invoke(runner, *build_args(project))
     assert result.exit_code == 130 and "no partial files were left behind" in result.stderr
     assert not list((project / "out").iterdir())

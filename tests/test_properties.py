@@ -15,12 +15,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from leaflets import files, personal
-from leaflets.content import load_section
+from leaflets import details, readers
 from leaflets.errors import LeafletError
 from leaflets.library import Library
 from leaflets.project import Project
 from leaflets.schema import DETAIL_KEYS
+from leaflets.sections import load_section
 from tests.conftest import section_text, write_tree
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -77,13 +77,13 @@ def library_root(workdir: Path) -> Path:
     })
 
 
-# -- files.py ---------------------------------------------------------------------------------------------------
+# -- readers.py ---------------------------------------------------------------------------------------------------
 
 
 @SETTINGS
 @given(text=texts, offset=st.integers(0, 20))
 def test_parse_yaml_raises_only_leaflet_errors(text: str, offset: int) -> None:
-    only_leaflet_errors(lambda: files.parse_yaml(text, Path("x.yaml"), line_offset=offset))
+    only_leaflet_errors(lambda: readers.parse_yaml(text, Path("x.yaml"), line_offset=offset))
 
 
 @SETTINGS
@@ -91,7 +91,7 @@ def test_parse_yaml_raises_only_leaflet_errors(text: str, offset: int) -> None:
 def test_read_text_raises_only_leaflet_errors(workdir: Path, data: bytes) -> None:
     path = workdir / "any.txt"
     path.write_bytes(data)
-    only_leaflet_errors(lambda: files.read_text(path, limit=200))
+    only_leaflet_errors(lambda: readers.read_text(path, limit=200))
 
 
 @SETTINGS
@@ -100,7 +100,7 @@ def test_load_yaml_mapping_returns_a_mapping_or_a_leaflet_error(workdir: Path, d
     path = workdir / "map.yaml"
     path.write_bytes(data)
     try:
-        document = files.load_yaml_mapping(path)
+        document = readers.load_yaml_mapping(path)
     except LeafletError as exc:
         problems_are_one_line(exc)
     else:
@@ -158,7 +158,7 @@ def test_library_loaders_on_any_bytes(library_root: Path, data: bytes, kind: str
         path.unlink()
 
 
-# -- personal.py --------------------------------------------------------------------------------------------------
+# -- details.py --------------------------------------------------------------------------------------------------
 
 detail_values = (
     st.none() | st.text(max_size=150) | st.integers() | st.floats() | st.booleans() | st.dates()
@@ -172,19 +172,19 @@ detail_keys = st.sampled_from(DETAIL_KEYS) | st.text(max_size=20)
 @given(values=st.dictionaries(detail_keys, detail_values, max_size=8))
 def test_details_from_mapping(values: dict[str, Any]) -> None:
     try:
-        details = personal.details_from_mapping(values, "test")
+        parsed = details.details_from_mapping(values, "test")
     except LeafletError as exc:
         problems_are_one_line(exc)
     else:
-        assert all(isinstance(v, str) for v in details.present().values())
+        assert all(isinstance(v, str) for v in parsed.present().values())
 
 
 @SETTINGS
 @given(pairs=st.lists(st.text(max_size=40) | st.builds("{}={}".format, detail_keys, st.text(max_size=40)),
                       max_size=8))
 def test_parse_set_options_and_load_details_from_pairs(pairs: list[str]) -> None:
-    only_leaflet_errors(lambda: personal.parse_set_options(pairs))
-    only_leaflet_errors(lambda: personal.load_details(None, pairs))
+    only_leaflet_errors(lambda: details.parse_set_options(pairs))
+    only_leaflet_errors(lambda: details.load_details(None, pairs))
 
 
 @SETTINGS
@@ -192,7 +192,7 @@ def test_parse_set_options_and_load_details_from_pairs(pairs: list[str]) -> None
 def test_load_details_from_any_file(workdir: Path, data: bytes, pairs: list[str]) -> None:
     path = workdir / "details.yaml"
     path.write_bytes(data)
-    only_leaflet_errors(lambda: personal.load_details(path, pairs))
+    only_leaflet_errors(lambda: details.load_details(path, pairs))
 
 
 # -- batch.py: the CSV of personalised rows -------------------------------------------------------------------

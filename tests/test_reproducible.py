@@ -13,10 +13,10 @@ import pytest
 
 from leaflets.assemble import plan_leaflet
 from leaflets.build import BuildRequest, build, get_renderer
+from leaflets.details import load_details
 from leaflets.library import Library
-from leaflets.options import PrintOptions
-from leaflets.personal import load_details
 from leaflets.project import Project
+from leaflets.variants import PrintOptions
 from tests.conftest import REPO, pdf_text, section_text, write_tree
 
 FILES = {

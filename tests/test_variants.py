@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 from cli import app
 from leaflets.imposition import impose_booklet, saddle_stitch_order
-from leaflets.options import PrintOptions
+from leaflets.variants import PrintOptions
 from tests.conftest import section_text, write_tree
 
 MM = 72 / 25.4

@@ -22,11 +22,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .assemble import plan_leaflet, slugify
-from .errors import InputError, LeafletError, OutputError, Problem
-from .files import MAX_DATA_BYTES, read_text
-from .incremental import (
+from ..assemble import plan_leaflet, slugify
+from ..details import details_from_mapping
+from ..errors import InputError, LeafletError, OutputError, Problem
+from ..incremental import (
     BuildCache,
     FileDigests,
     extra_inputs,
@@ -35,13 +34,14 @@ from .incremental import (
     job_key,
     optional_inputs,
 )
-from .library import LeafletSet, Library, closest
-from .listing import table
-from .options import PAPERS, VARIANTS, PrintOptions
-from .output import clean_partials, prepare_folder, write_atomic
-from .personal import details_from_mapping
-from .project import Project, find_project
-from .schema import DETAIL_KEYS, ID_PATTERN, Details
+from ..library import LeafletSet, Library, closest
+from ..listing import table
+from ..project import Project, find_project
+from ..readers import MAX_DATA_BYTES, read_text
+from ..schema import DETAIL_KEYS, ID_PATTERN, Details
+from ..variants import PAPERS, VARIANTS, PrintOptions
+from ..writers import clean_partials, prepare_folder, write_atomic
+from . import __version__
 
 log = logging.getLogger("leaflets")
 
@@ -445,7 +445,7 @@ def start_job(runner: Callable[[BatchJob], JobOutcome], job: BatchJob) -> JobOut
 
 
 def _render_job(job: BatchJob) -> tuple[str, ...]:
-    from .build import get_renderer, render_plan, write_rendered
+    from ..build import get_renderer, render_plan, write_rendered
 
     project = Project(Path(job.root))
     libraries: dict[str, Library] = _worker["libraries"]

@@ -43,14 +43,14 @@ from flask import Flask, Response, current_app, g, jsonify, render_template, req
 from werkzeug.exceptions import HTTPException
 from werkzeug.security import safe_join
 
-from .assemble import LeafletPlan, plan_leaflet
-from .build import BuildRequest, RenderedLeaflet, get_renderer, leaflet_html, plans_for, render_plan
-from .errors import InputError, LeafletError
-from .library import Library, closest
-from .options import PAPERS, PrintOptions
-from .personal import details_from_mapping
-from .project import PACKAGE_ROOT, Project, find_project
-from .schema import DETAIL_KEYS, Details
+from ..assemble import LeafletPlan, plan_leaflet
+from ..build import BuildRequest, RenderedLeaflet, get_renderer, leaflet_html, plans_for, render_plan
+from ..details import details_from_mapping
+from ..errors import InputError, LeafletError
+from ..library import Library, closest
+from ..project import PACKAGE_ROOT, Project, find_project
+from ..schema import DETAIL_KEYS, Details
+from ..variants import PAPERS, PrintOptions
 
 if TYPE_CHECKING:  # pragma: no cover
     from waitress.server import BaseWSGIServer, MultiSocketServer
@@ -193,7 +193,7 @@ class Renders:
 
     def warm(self) -> None:
         """Load WeasyPrint, fonts and stylesheets before the first nurse waits for them."""
-        from .assemble import STYLESHEETS, VARIANT_STYLESHEETS
+        from ..assemble import STYLESHEETS, VARIANT_STYLESHEETS
 
         with self._lock:
             renderer = self._get()
