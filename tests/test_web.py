@@ -473,7 +473,7 @@ def test_serve_warns_loudly_off_loopback_and_explains_a_busy_port(
     def busy(*_args: object, **_kwargs: object) -> None:
         raise OSError(98, "Address already in use")
 
-    monkeypatch.setattr(web, "make_server", busy)  # nothing is bound: only the messages are checked
+    monkeypatch.setattr(web.server, "make_server", busy)  # nothing is bound: only the messages are checked
     with pytest.raises(InputError, match="cannot listen on 0.0.0.0:8000"):
         web.serve("0.0.0.0", 8000, project_root)
     assert capsys.readouterr().err.count("WARNING") >= 4
@@ -488,7 +488,7 @@ def test_a_leaflet_whose_picture_fails_keeps_the_placeholder(
     def broken(_pdf: bytes, width: int = 0) -> bytes:
         raise RuntimeError("no rasteriser")
 
-    monkeypatch.setattr(web, "first_page_png", broken)
+    monkeypatch.setattr(web.rendering, "first_page_png", broken)
     deadline = time.monotonic() + 60
     state = "pending"
     while state == "pending" and time.monotonic() < deadline:

@@ -1,0 +1,91 @@
+"""The leaflets, sections and sites the pages and the API offer: content only, no patient details."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import LeafletError
+from ..library import Library, closest
+from .responses import ApiError
+
+
+@dataclass
+class LeafletChoice:
+    """One leaflet as the list page and the API show it: no patient details."""
+
+    id: str
+    title: str
+    subtitle: str | None
+    audience: str | None
+    sections: list[str]
+    draft: bool
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "subtitle": self.subtitle, "audience": self.audience,
+                "sections": self.sections, "draft": self.draft}
+
+    @property
+    def search_text(self) -> str:
+        return " ".join(filter(None, [self.title, self.subtitle, self.id.replace("-", " ")])).lower()
+
+
+def leaflet_choices(library: Library) -> tuple[list[LeafletChoice], list[str]]:
+    """Every usable leaflet, and one line for each that cannot be loaded."""
+    choices: list[LeafletChoice] = []
+    problems: list[str] = []
+    for rid in library.recipe_ids:
+        try:
+            recipe = library.recipe(rid)
+            sections = library.sections_of(recipe)
+        except LeafletError as exc:
+            problems.append(f"{rid}: {exc.problems[0].message}")
+            continue
+        file = recipe.file
+        choices.append(LeafletChoice(rid, file.title, file.subtitle, file.audience, list(file.sections),
+                                     any(s.meta.status != "approved" for s in sections)))
+    choices.sort(key=lambda c: c.title.lower())
+    return choices, problems
+
+
+def matches(choice_text: str, query: str) -> bool:
+    """Every word of the query appears in the text (the JS filter does the same)."""
+    return all(word in choice_text for word in query.lower().split())
+
+
+def section_choices(library: Library) -> tuple[list[dict[str, Any]], list[str]]:
+    sections: list[dict[str, Any]] = []
+    problems: list[str] = []
+    for sid in library.section_ids:
+        try:
+            meta = library.section(sid).meta
+        except LeafletError as exc:
+            problems.append(f"{sid}: {exc.problems[0].message}")
+            continue
+        sections.append({"id": sid, "title": meta.title, "summary": meta.summary, "status": meta.status,
+                         "tags": list(meta.tags)})
+    sections.sort(key=lambda s: s["title"].lower())
+    return sections, problems
+
+
+def site_choices(library: Library) -> list[dict[str, str]]:
+    sites = [{"id": "default", "name": library.site(None).file.name, "paper": library.site(None).file.paper}]
+    for sid in library.site_ids:
+        if sid == "default":
+            continue
+        try:
+            site = library.site(sid)
+        except LeafletError:
+            continue
+        sites.append({"id": sid, "name": site.file.name, "paper": site.file.paper})
+    return sites
+
+
+def find_choice(library: Library, rid: str) -> LeafletChoice:
+    if rid not in library.recipe_ids:
+        raise ApiError(404, f"there is no leaflet called '{rid[:80]}'{closest(rid, library.recipe_ids)}")
+    recipe = library.recipe(rid)
+    sections = library.sections_of(recipe)
+    file = recipe.file
+    return LeafletChoice(rid, file.title, file.subtitle, file.audience, list(file.sections),
+                         any(s.meta.status != "approved" for s in sections))

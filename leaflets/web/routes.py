@@ -1,0 +1,286 @@
+"""Every page, API call and file the server answers: each route a short function over the library."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from ..assemble import plan_leaflet
+from ..errors import InputError, LeafletError
+from ..library import closest
+from .choices import find_choice, leaflet_choices, matches, section_choices, site_choices
+from .config import MAX_BODY_BYTES, WEB_STATIC, WEB_STYLES
+from .forms import (
+    MAX_SECTIONS,
+    api_body,
+    build_form,
+    custom_plan,
+    custom_sections,
+    detail_problems,
+    form_order,
+    form_problem_preview,
+    leaflet_form,
+    order_from,
+    pick_file,
+)
+from .rendering import timed_render
+from .responses import (
+    ASSET_CSP,
+    IMAGE_TYPES,
+    STATIC_TYPES,
+    STYLE_ASSET_TYPES,
+    ApiError,
+    error_response,
+    file_response,
+    leaflet_error_status,
+    pdf_response,
+    preview_document,
+    preview_message,
+    preview_response,
+    safe_file,
+)
+from .security import CSRF_FIELD, check_api_post, check_form_post, csrf_token
+from .state import current_state
+
+log = logging.getLogger("leaflets.web")
+
+web = Blueprint("web", __name__)
+
+
+@web.app_context_processor
+def _context() -> dict[str, Any]:
+    return {"csrf_token": csrf_token, "csrf_field": CSRF_FIELD}
+
+
+@web.app_errorhandler(ApiError)
+def _api_error(exc: ApiError) -> Response:
+    return error_response(exc.status, exc.message)
+
+
+@web.app_errorhandler(LeafletError)
+def _leaflet_error(exc: LeafletError) -> Response:
+    return error_response(leaflet_error_status(exc), "; ".join(p.message for p in exc.problems))
+
+
+@web.app_errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> Response:
+    messages = {
+        404: "there is no such page",
+        405: "this address does not take that kind of request",
+        413: f"the request is too large (the limit is {MAX_BODY_BYTES // 1024} KB)",
+    }
+    status = exc.code or 500
+    return error_response(status, messages.get(status, exc.description or exc.name))
+
+
+@web.app_errorhandler(Exception)
+def _unexpected(exc: Exception) -> Response:
+    # The class only: an exception's message could quote what was typed.
+    log.error("unexpected %s while answering %s %s", exc.__class__.__name__, request.method, request.path)
+    return error_response(500, "something went wrong while making the leaflet; nothing was saved")
+
+# -- pages --------------------------------------------------------------------------------------
+
+
+@web.get("/")
+def index() -> str:
+    state = current_state()
+    library = state.library()
+    choices, problems = leaflet_choices(library)
+    query = request.args.get("q", "")[:200].strip()
+    # Every leaflet is on the page; those that do not match are hidden, so the JS filter can show them again.
+    shown = {c.id for c in choices if matches(c.search_text, query)}
+    ready = {c.id: state.thumbnails.ready(library, c.id) for c in choices}
+    return render_template("index.html", choices=choices, shown=shown, total=len(choices), query=query,
+                           problems=problems, ready=ready)
+
+
+@web.get("/leaflets/<rid>")
+def leaflet_page(rid: str) -> Response | str:
+    library = current_state().library()
+    choice = find_choice(library, rid)
+    return leaflet_form(library, choice)
+
+
+@web.post("/leaflets/<rid>/pdf")
+def leaflet_form_pdf(rid: str) -> Response | str:
+    check_form_post()
+    state = current_state()
+    library = state.library()
+    choice = find_choice(library, rid)
+    try:
+        order = form_order(library)
+    except InputError as exc:
+        return leaflet_form(library, choice, errors=detail_problems(exc), status=400)
+    plan = plan_leaflet(library, library.recipe(rid), site_id=order.site, details=order.details,
+                        options=order.options)
+    stem, data = pick_file(timed_render(state, plan), order)
+    return pdf_response(data, stem, inline=request.form.get("action") == "print")
+
+
+@web.route("/leaflets/<rid>/preview", methods=["GET", "POST"])
+def leaflet_preview(rid: str) -> Response:
+    state = current_state()
+    library = state.library()
+    if rid not in library.recipe_ids:
+        return preview_message("There is no such leaflet.", 404)
+    try:
+        if request.method == "POST":
+            check_form_post()
+            order = form_order(library)
+        else:
+            args = {k: request.args.get(k) for k in ("site", "variant", "paper")}
+            order = order_from(args, library, {})
+        plan = plan_leaflet(library, library.recipe(rid), site_id=order.site, details=order.details,
+                            options=order.options)
+    except ApiError as exc:
+        return preview_message(exc.message, exc.status)
+    except InputError as exc:
+        return form_problem_preview(exc)
+    return preview_response(*preview_document(plan, state.project))
+
+
+@web.get("/leaflets/<rid>/thumbnail.png")
+def thumbnail(rid: str) -> Response:
+    state = current_state()
+    library = state.library()
+    if rid not in library.recipe_ids:
+        return error_response(404, "there is no such leaflet")
+    png = state.thumbnails.get(library, rid)
+    if png is None:
+        response = Response((WEB_STATIC / "placeholder.svg").read_bytes(), mimetype="image/svg+xml")
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Thumbnail"] = "failed" if state.thumbnails.failed(rid) else "pending"
+        return response
+    response = Response(png, mimetype="image/png")
+    response.headers["Cache-Control"] = "no-cache"
+    response.set_etag(hashlib.sha256(png).hexdigest()[:32])
+    return response.make_conditional(request)
+
+
+@web.get("/build")
+def build_page() -> str | Response:
+    return build_form(current_state().library())
+
+
+@web.post("/build/pdf")
+def build_form_pdf() -> Response | str:
+    check_form_post()
+    state = current_state()
+    library = state.library()
+    try:
+        order = form_order(library)
+        plan = custom_plan(library, order, custom_sections(request.form, library), request.form.get("title"))
+    except InputError as exc:
+        return build_form(library, errors=detail_problems(exc), status=400)
+    stem, data = pick_file(timed_render(state, plan), order)
+    return pdf_response(data, stem, inline=request.form.get("action") == "print")
+
+
+@web.route("/build/preview", methods=["GET", "POST"])
+def build_preview() -> Response:
+    state = current_state()
+    library = state.library()
+    if request.method == "GET":
+        return preview_message("Tick the sections you want, then press Update preview to see the leaflet here.")
+    try:
+        check_form_post()
+        order = form_order(library)
+        sections = custom_sections(request.form, library)
+        if not sections:
+            return preview_message("Tick at least one section to see a preview.")
+        plan = custom_plan(library, order, sections, request.form.get("title"))
+    except ApiError as exc:
+        return preview_message(exc.message, exc.status)
+    except InputError as exc:
+        return form_problem_preview(exc)
+    return preview_response(*preview_document(plan, state.project))
+
+# -- API ----------------------------------------------------------------------------------------
+
+
+@web.get("/api/leaflets")
+def api_leaflets() -> Response:
+    choices, _problems = leaflet_choices(current_state().library())
+    return jsonify([c.as_json() for c in choices])
+
+
+@web.get("/api/sections")
+def api_sections() -> Response:
+    sections, _problems = section_choices(current_state().library())
+    return jsonify(sections)
+
+
+@web.get("/api/sites")
+def api_sites() -> Response:
+    return jsonify(site_choices(current_state().library()))
+
+
+@web.post("/api/leaflets/<rid>/pdf")
+def api_leaflet_pdf(rid: str) -> Response:
+    check_api_post()
+    state = current_state()
+    library = state.library()
+    if rid not in library.recipe_ids:
+        raise ApiError(404, f"unknown leaflet '{rid[:80]}'{closest(rid, library.recipe_ids)}")
+    body = api_body()
+    order = order_from(body, library, body.get("details") or {})
+    plan = plan_leaflet(library, library.recipe(rid), site_id=order.site, details=order.details,
+                        options=order.options)
+    stem, data = pick_file(timed_render(state, plan), order)
+    return pdf_response(data, stem, inline=False)
+
+
+@web.post("/api/build/pdf")
+def api_build_pdf() -> Response:
+    check_api_post()
+    state = current_state()
+    library = state.library()
+    body = api_body(extra=("sections", "title"))
+    sections = body.get("sections")
+    if not isinstance(sections, list) or not sections or not all(isinstance(s, str) for s in sections):
+        raise ApiError(400, "sections must be a list of section ids, for example [\"what-advanced-means\"]")
+    if len(sections) > MAX_SECTIONS:
+        raise ApiError(400, f"choose at most {MAX_SECTIONS} sections")
+    title = body.get("title")
+    if title is not None and not isinstance(title, str):
+        raise ApiError(400, "title must be text")
+    order = order_from(body, library, body.get("details") or {})
+    plan = custom_plan(library, order, sections, title)
+    stem, data = pick_file(timed_render(state, plan), order)
+    return pdf_response(data, stem, inline=False)
+
+# -- files --------------------------------------------------------------------------------------
+
+
+@web.get("/static/<path:name>")
+def static_file(name: str) -> Response:
+    if name.startswith("fonts/"):
+        path = safe_file(WEB_STYLES / "fonts", name.removeprefix("fonts/"), STATIC_TYPES)
+    elif name == "web.css":
+        path = WEB_STYLES / "web.css"
+    else:
+        path = safe_file(WEB_STATIC, name, STATIC_TYPES)
+    return file_response(path, max_age=0)
+
+
+@web.get("/favicon.ico")
+def favicon() -> Response:
+    return file_response(WEB_STATIC / "favicon.svg", max_age=0)
+
+
+@web.get("/assets/<area>/<path:name>")
+def asset(area: str, name: str) -> Response:
+    project = current_state().project
+    folders = {"styles": (project.styles, STYLE_ASSET_TYPES), "content": (project.content, IMAGE_TYPES)}
+    if area not in folders:
+        return error_response(404, "there is no such file")
+    folder, types = folders[area]
+    response = file_response(safe_file(folder, name, types), max_age=0)
+    response.headers["Content-Security-Policy"] = ASSET_CSP
+    return response
+

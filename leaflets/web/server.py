@@ -1,0 +1,98 @@
+"""Running the app with waitress: on this computer only unless told otherwise, loudly."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from flask import Flask
+
+from ..errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from waitress.server import BaseWSGIServer, MultiSocketServer
+
+from .app import create_app
+from .config import MAX_BODY_BYTES
+from .security import is_loopback
+
+log = logging.getLogger("leaflets.web")
+
+def make_server(
+    app: Flask, host: str = "127.0.0.1", port: int = 8000, threads: int = 4
+) -> BaseWSGIServer | MultiSocketServer:
+    """A waitress server for APP (pure Python, runs on Windows too); port 0 picks a free port."""
+    from waitress import create_server
+
+    # waitress warns when requests wait for a thread; renders queue on purpose, so only errors show.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    return create_server(
+        app, host=host, port=port, threads=threads, ident="leaflets", expose_tracebacks=False,
+        max_request_body_size=MAX_BODY_BYTES, clear_untrusted_proxy_headers=True,
+    )
+
+
+@contextmanager
+def background_server(app: Flask, host: str = "127.0.0.1") -> Iterator[str]:
+    """Serve APP with waitress on a free port in a thread, for tests, benchmarks and screenshots."""
+    server = make_server(app, host, 0)
+    thread = threading.Thread(target=server.run, name="leaflets-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://{host}:{server.effective_port}"  # type: ignore[union-attr]
+    finally:
+        from waitress import wasyncore
+
+        server.task_dispatcher.shutdown(timeout=5)  # type: ignore[union-attr]
+        wasyncore.close_all(server._map, ignore_all=True)  # type: ignore[union-attr]  # listener and open connections
+        thread.join(timeout=10)
+
+
+def loud_warning(host: str) -> str:
+    """The lines printed when the server can be reached from other computers."""
+    bar = "!" * 72
+    return "\n".join([
+        bar,
+        f"WARNING: leaflets is listening on {host}, not only on this computer.",
+        "WARNING: other computers on the network can open this page and make leaflets.",
+        "WARNING: it has no passwords and uses plain http, so patient details typed on",
+        "WARNING: another computer cross the network unencrypted.",
+        "WARNING: stop it (Ctrl+C) and run 'leaflets serve' without --host unless you mean this.",
+        bar,
+    ])
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, root: Path | str | None = None) -> None:
+    """Run the web page with waitress until Ctrl+C; never Flask's development server."""
+    app = create_app(root)
+    if not is_loopback(host):
+        print(loud_warning(host), file=sys.stderr)
+        app.config["ALLOWED_HOSTS"] = None  # other computers use this computer's own name or address
+    try:
+        server = make_server(app, host, port)
+    except OSError as exc:
+        raise InputError(f"cannot listen on {host}:{port} ({exc.strerror or exc}); try another --port") from None
+    shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else (f"[{host}]" if ":" in host else host)
+    real_port = getattr(server, "effective_port", port)
+    print(f"Leaflets is ready: open http://{shown}:{real_port}/ in your web browser.", file=sys.stderr)
+    print("Nothing typed into the page is saved. Press Ctrl+C to stop.", file=sys.stderr)
+    threading.Thread(target=_warm, args=(app,), name="leaflets-warm", daemon=True).start()
+    try:
+        server.run()  # waitress returns from run() on Ctrl+C
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+    print("Stopped. Nothing was saved.", file=sys.stderr)
+
+
+def _warm(app: Flask) -> None:
+    try:
+        app.extensions["leaflets"].renders.warm()
+    except Exception as exc:  # the first PDF will show the real error
+        log.warning("could not load the PDF renderer early: %s", exc.__class__.__name__)
