@@ -223,7 +223,7 @@ def main() -> int:  # noqa: PLR0915 - one straight-line measurement script reads
     args = parser.parse_args()
 
     sys.path.insert(0, str(REPO))
-    from leaflets.batch import MAX_TASKS_PER_WORKER
+    from leaflets.batch.pool import MAX_TASKS_PER_WORKER
     from leaflets.library import Library
     from leaflets.project import Project
 

@@ -91,8 +91,8 @@ def test_rerun_skips_without_workers_and_force_rebuilds(make_project: MakeProjec
     def no_planning(*args: object, **kwargs: object) -> None:
         raise AssertionError("unchanged leaflets are recognised from their files' digests, without parsing")
 
-    monkeypatch.setattr(batch, "make_pool", no_pool)
-    monkeypatch.setattr(batch, "plan_leaflet", no_planning)
+    monkeypatch.setattr(batch.pool, "make_pool", no_pool)
+    monkeypatch.setattr(batch.run, "plan_leaflet", no_planning)
     (root / "content/sections/alpha.md").touch()  # a newer time alone is not a change
     second = run_batch(root / "content/sets/test.yaml", out, jobs=2, root=root, report_path=report)
     assert not second.pool_started and second.workers == 0
@@ -167,7 +167,7 @@ def _crash_on_other(job: BatchJob) -> JobOutcome:
 
 def test_a_dying_worker_fails_its_job_instead_of_hanging(make_project: MakeProject,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(batch, "LOST_JOB_GRACE", 0.3)
+    monkeypatch.setattr(batch.pool, "LOST_JOB_GRACE", 0.3)
     root = _two_leaflets(make_project)
     result = run_batch(root / "content/sets/test.yaml", root / "out", jobs=1, root=root, runner=_crash_on_other)
     assert _statuses(result) == {"small.pdf": "built", "other.pdf": "failed"}
@@ -254,7 +254,7 @@ def test_csv_problems_name_rows_and_columns_never_values(make_project: MakeProje
 
 def test_scrub_masks_details_quoted_by_errors() -> None:
     details = {"patient_name": "Zoë Ångström", "team_phone": "0118 496 0000"}
-    message = batch._scrub("failed near 'Zoë Ångström' and Ångström, call 0118 496 0000", details)
+    message = batch.worker.scrub_details("failed near 'Zoë Ångström' and Ångström, call 0118 496 0000", details)
     assert "Zoë" not in message and "Ångström" not in message and "0118" not in message
 
 

@@ -1,0 +1,150 @@
+"""The worker side: one warm renderer per process, each job's files written whole, errors scrubbed."""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..assemble import plan_leaflet
+from ..errors import LeafletError
+from ..library import Library
+from ..project import Project
+from ..schema import Details
+from .jobs import PRIVATE, BatchJob, JobOutcome
+
+GC_THRESHOLD = (10_000, 10, 10)
+"""Fewer young-generation collections in workers (WeasyPrint makes many short-lived objects); a full
+collection after every leaflet keeps memory flat, since layout trees are cyclic and outlive young collections."""
+
+
+class _CollectWarnings(logging.Handler):
+    """Keeps a job's warnings so the parent prints each once, above the progress bar."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+_worker: dict[str, Any] = {}
+
+
+def init_worker(events: Any = None) -> None:
+    """Once per worker process: Ctrl-C is the parent's to handle, and warnings are collected per job."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    handler = _CollectWarnings()
+    logger = logging.getLogger("leaflets")
+    logger.handlers = [handler]
+    logger.propagate = False
+    logger.setLevel(logging.WARNING)
+    gc.set_threshold(*GC_THRESHOLD)
+    _worker.clear()
+    _worker.update(events=events, warnings=handler, tasks=0, libraries={}, frozen=False)
+
+
+def ensure_worker_state() -> None:
+    """Called outside a pool (a test, a script): keep the caller's signals, logging and collector as they are."""
+    if not _worker:
+        _worker.update(events=None, warnings=_CollectWarnings(), tasks=0, libraries={}, frozen=True)
+
+
+def run_job(job: BatchJob) -> JobOutcome:
+    """Plan, render and write one leaflet in a worker; any failure becomes a record, never a crash."""
+    ensure_worker_state()
+    started = time.perf_counter()
+    _worker["tasks"] += 1
+    warnings: list[str] = _worker["warnings"].messages
+    warnings.clear()
+    files: tuple[str, ...] = ()
+    error = None
+    try:
+        files = render_job(job)
+    except LeafletError as exc:
+        error = "; ".join(str(p) for p in exc.problems)
+    except Exception as exc:  # one broken leaflet must never stop the batch
+        error = f"unexpected error: {exc.__class__.__name__}: {exc}"
+    gc.collect()
+    if not _worker["frozen"]:
+        gc.freeze()  # fonts, parsed CSS and modules live as long as the worker: never rescan them
+        _worker["frozen"] = True
+    peak, rss = _memory_kb()
+    return JobOutcome(
+        index=job.index,
+        ok=error is None,
+        seconds=time.perf_counter() - started,
+        files=files,
+        error=None if error is None else scrub_details(error, job.details),
+        warnings=tuple(dict.fromkeys(scrub_details(w, job.details) for w in warnings)),
+        pid=os.getpid(),
+        task=_worker["tasks"],
+        peak_rss_kb=peak,
+        rss_kb=rss,
+    )
+
+
+def start_job(runner: Callable[[BatchJob], JobOutcome], job: BatchJob) -> JobOutcome:
+    """Run a job, telling the parent directly when it starts (so a crash is noticed) and ends.
+
+    The end message is written before the pool's own result is sent, so a parent stopped by
+    Ctrl-C still learns of every file that was finished.
+    """
+    ensure_worker_state()
+    events = _worker["events"]
+    if events is not None:
+        events.put(("start", job.index, os.getpid()))
+    outcome = runner(job)
+    if events is not None:
+        events.put(("done", outcome.index, outcome))
+    return outcome
+
+
+def render_job(job: BatchJob) -> tuple[str, ...]:
+    from ..build import get_renderer, render_plan, write_rendered
+
+    project = Project(Path(job.root))
+    libraries: dict[str, Library] = _worker["libraries"]
+    if job.root not in libraries:
+        libraries[job.root] = Library(project)
+    library = libraries[job.root]
+    plan = plan_leaflet(library, library.recipe(job.leaflet), site_id=job.site,
+                        details=Details.model_validate(job.details), options=job.options)
+    rendered = render_plan(plan, project, renderer=get_renderer(project))
+    written = write_rendered(rendered, Path(job.out_dir), name=job.output_name)
+    return tuple(path.name for path in written)
+
+
+def _memory_kb() -> tuple[int | None, int | None]:
+    """This worker's peak and current resident memory in KiB, where the platform tells."""
+    peak = rss = None
+    try:
+        import resource
+
+        peak = int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+        if sys.platform == "darwin":
+            peak //= 1024  # bytes there, KiB on Linux
+    except (ImportError, OSError):
+        pass
+    try:
+        with open("/proc/self/statm", encoding="ascii") as handle:
+            rss = int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return peak, rss
+
+
+def scrub_details(text: str, details: dict[str, str]) -> str:
+    """Mask any personal detail (and each word of the name) that a library error happened to quote."""
+    secrets = set(details.values())
+    secrets.update(word for word in (details.get("patient_name") or "").split() if len(word) >= 3)
+    for secret in sorted((s for s in secrets if len(s) >= 2), key=len, reverse=True):
+        text = text.replace(secret, PRIVATE)
+    return text
