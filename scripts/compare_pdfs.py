@@ -4,6 +4,7 @@ personalised, an ad hoc, a print-ready and a batch run) with the code of BASE an
 this tree, both over this tree's content, templates and styles, and compare SHA-256 hashes.
 
 Usage:  scripts/compare_pdfs.py --base main        (exit 0: byte-identical; 1: a difference)
+        scripts/compare_pdfs.py --base d7808fa --head HEAD   (two commits; the work tree may change meanwhile)
         scripts/compare_pdfs.py --hashes           (print this tree's hashes as JSON)
 """
 
@@ -62,10 +63,10 @@ def hashes_with(code_root: Path, project: Path) -> dict[str, str]:
     return result
 
 
-def export(rev: str, into: Path) -> Path:
-    """The tree of REV (code only matters) unpacked into INTO."""
+def export(rev: str, into: Path, name: str) -> Path:
+    """The tree of REV unpacked into INTO/NAME: only its code is used."""
     archive = subprocess.run(["git", "-C", str(REPO), "archive", rev], capture_output=True, check=True).stdout
-    target = into / "base"
+    target = into / name
     target.mkdir()
     with tempfile.TemporaryFile() as handle:
         handle.write(archive)
@@ -78,14 +79,16 @@ def export(rev: str, into: Path) -> Path:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", help="git revision whose code must produce the same bytes")
+    parser.add_argument("--head", help="git revision to compare with BASE instead of the work tree")
     parser.add_argument("--hashes", action="store_true", help="print this tree's hashes as JSON")
     args = parser.parse_args()
-    mine = hashes_with(REPO, REPO)
-    if args.hashes or not args.base:
-        print(json.dumps(mine, indent=1, sort_keys=True))
-        return 0
-    with tempfile.TemporaryDirectory(prefix="compare-base-") as tmp:
-        theirs = hashes_with(export(args.base, Path(tmp)), REPO)
+    with tempfile.TemporaryDirectory(prefix="compare-") as tmp:
+        project = export(args.head, Path(tmp), "head") if args.head else REPO
+        mine = hashes_with(project, project)
+        if args.hashes or not args.base:
+            print(json.dumps(mine, indent=1, sort_keys=True))
+            return 0
+        theirs = hashes_with(export(args.base, Path(tmp), "base"), project)
     differ = sorted(k for k in mine.keys() | theirs.keys() if mine.get(k) != theirs.get(k))
     for key in differ:
         print(f"differs: {key}  base={theirs.get(key, 'missing')[:12]} here={mine.get(key, 'missing')[:12]}")
