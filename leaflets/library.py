@@ -15,6 +15,7 @@ from .schema import (
     DrugsFile,
     GlossaryFile,
     GlossaryTerm,
+    M,
     RecipeFile,
     SetFile,
     SiteFile,
@@ -157,17 +158,18 @@ class Library:
 
     @cached_property
     def glossary(self) -> list[GlossaryTerm]:
-        path = self.project.content / "glossary.yaml"
-        if not path.exists():
-            return []
-        return list(validate(GlossaryFile, load_yaml_mapping(path)).terms)
+        glossary = self._optional(GlossaryFile, "glossary.yaml")
+        return list(glossary.terms) if glossary else []
 
     @cached_property
     def drugs(self) -> list[Drug]:
-        path = self.project.content / "drugs.yaml"
-        if not path.exists():
-            return []
-        return list(validate(DrugsFile, load_yaml_mapping(path)).drugs)
+        drugs = self._optional(DrugsFile, "drugs.yaml")
+        return list(drugs.drugs) if drugs else []
+
+    def _optional(self, model: type[M], name: str) -> M | None:
+        """A shared content file that a project may leave out, validated when it is there."""
+        path = self.project.content / name
+        return validate(model, load_yaml_mapping(path)) if path.exists() else None
 
     def shared_files(self) -> list[Path]:
         """Content files every leaflet may depend on (glossary, drugs)."""

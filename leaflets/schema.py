@@ -246,44 +246,38 @@ def problems_from(exc: ValidationError, document: YamlDocument | None = None) ->
     return problems
 
 
+_PLAIN_MESSAGES: dict[tuple[str, ...], str] = {
+    ("extra_forbidden",): "unknown key (check the spelling)",
+    ("missing",): "required, but missing",
+    ("literal_error",): "must be one of {expected}",
+    ("string_type", "string_sub_type"): "must be text",
+    ("string_unicode",): "contains characters that are not valid Unicode text; retype it",
+    ("string_too_short",): "must not be empty",
+    ("string_too_long",): "is too long: at most {max_length} characters",
+    ("list_type", "tuple_type"): "must be a list (one '- item' per line, or [a, b])",
+    ("too_short",): "needs at least {min_length} item(s)",
+    ("too_long",): "has too many items: at most {max_length}",
+    ("dict_type", "model_type", "model_attributes_type"): "must be keys and values (key: value)",
+    ("int_type", "int_parsing", "int_from_float"): "must be a whole number",
+    ("date_type", "date_parsing", "date_from_datetime_parsing"):
+        "must be a date written YYYY-MM-DD, for example 2026-01-31",
+    ("date_from_datetime_inexact",): "must be a date without a time, written YYYY-MM-DD",
+    ("greater_than_equal", "greater_than"): "must be at least {bound}",
+    ("less_than_equal", "less_than"): "must be at most {bound}",
+}
+"""pydantic's error types, in words a content editor understands; {names} come from the error's context."""
+
+
 def _plain_message(item: Any) -> str:
     kind = item["type"]
     ctx = item.get("ctx") or {}
-    if kind == "extra_forbidden":
-        return "unknown key (check the spelling)"
-    if kind == "missing":
-        return "required, but missing"
-    if kind == "literal_error":
-        return f"must be one of {ctx.get('expected', '')}"
     if kind == "string_pattern_mismatch":
         if ctx.get("pattern") == ID_PATTERN:
             return "must be lowercase letters, digits and hyphens (for example bone-metastases)"
         return "is not in the expected form (for example en-GB)"
-    if kind in ("string_type", "string_sub_type"):
-        return "must be text"
-    if kind == "string_unicode":
-        return "contains characters that are not valid Unicode text; retype it"
-    if kind == "string_too_short":
-        return "must not be empty"
-    if kind == "string_too_long":
-        return f"is too long: at most {ctx.get('max_length')} characters"
-    if kind in ("list_type", "tuple_type"):
-        return "must be a list (one '- item' per line, or [a, b])"
-    if kind == "too_short":
-        return f"needs at least {ctx.get('min_length')} item(s)"
-    if kind == "too_long":
-        return f"has too many items: at most {ctx.get('max_length')}"
-    if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return "must be keys and values (key: value)"
-    if kind in ("int_type", "int_parsing", "int_from_float"):
-        return "must be a whole number"
-    if kind in ("date_type", "date_parsing", "date_from_datetime_parsing"):
-        return "must be a date written YYYY-MM-DD, for example 2026-01-31"
-    if kind == "date_from_datetime_inexact":
-        return "must be a date without a time, written YYYY-MM-DD"
-    if kind in ("greater_than_equal", "greater_than"):
-        return f"must be at least {ctx.get('ge', ctx.get('gt'))}"
-    if kind in ("less_than_equal", "less_than"):
-        return f"must be at most {ctx.get('le', ctx.get('lt'))}"
+    for kinds, template in _PLAIN_MESSAGES.items():
+        if kind in kinds:
+            bound = ctx.get("ge", ctx.get("gt")) if kind.startswith("greater") else ctx.get("le", ctx.get("lt"))
+            return template.format_map({"expected": "", "max_length": None, "min_length": None, **ctx, "bound": bound})
     message = str(item["msg"])
     return message.removeprefix("Value error, ")

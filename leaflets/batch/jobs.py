@@ -129,6 +129,40 @@ def jobs_from_data(
     data_path: Path, leaflet_set: LeafletSet, library: Library, out_dir: Path
 ) -> list[BatchJob]:
     """One job per CSV row, every row checked before anything renders; problems name rows, never values."""
+    header, body = _checked_table(data_path)
+    allowed = library.set_leaflets(leaflet_set)
+    defaults = (leaflet_set.file.variants[0], leaflet_set.file.papers[0])
+    owners: dict[str, int] = {}
+    jobs: list[BatchJob] = []
+    problems: list[Problem] = []
+    root, out = str(library.project.root), str(out_dir.resolve())
+    for number, cells in body:
+        where = f"{data_path}, row {number}"
+        if len(cells) > len(header):
+            problems.append(Problem("has more cells than there are columns (a comma in a value needs quotes)", where))
+            continue
+        values = {name: cell.strip() for name, cell in zip(header, cells, strict=False) if name}
+        row_problems, details = _row_problems(values, allowed, defaults, where)
+        if row_problems:
+            problems.extend(row_problems)
+            continue
+        prefix = slugify(values["id"]) if values.get("id") else f"row-{number:04d}"
+        job = BatchJob(len(jobs), root, out, values["leaflet"], leaflet_set.file.site,
+                       values.get("variant") or defaults[0], values.get("paper") or defaults[1],
+                       details=details.present(), row=number, prefix=prefix)
+        clash = next((owners[name] for name in job.outputs if name in owners), None)
+        if clash is not None:
+            problems.append(Problem(f"id: gives the same file name as row {clash}; each row needs its own id", where))
+            continue
+        owners.update(dict.fromkeys(job.outputs, number))
+        jobs.append(job)
+    if problems:
+        raise InputError(*problems)
+    return jobs
+
+
+def _checked_table(data_path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The CSV's column names and its non-empty rows (numbered), once the header itself is right."""
     rows = _read_table(data_path)
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise InputError.at(data_path, "file is empty: the first row must name the columns, e.g. leaflet,patient_name")
@@ -153,50 +187,28 @@ def jobs_from_data(
         problems.append(Problem("has no rows after the header: nothing to build", data_path))
     if problems:
         raise InputError(*problems)
+    return header, body
 
-    allowed = library.set_leaflets(leaflet_set)
-    default_variant, default_paper = leaflet_set.file.variants[0], leaflet_set.file.papers[0]
-    owners: dict[str, int] = {}
-    jobs: list[BatchJob] = []
-    root, out = str(library.project.root), str(out_dir.resolve())
-    for number, cells in body:
-        where = f"{data_path}, row {number}"
-        if len(cells) > len(header):
-            problems.append(Problem("has more cells than there are columns (a comma in a value needs quotes)", where))
-            continue
-        values = {name: cell.strip() for name, cell in zip(header, cells, strict=False) if name}
-        row_problems: list[Problem] = []
-        leaflet = values.get("leaflet", "")
-        if not leaflet:
-            row_problems.append(Problem("leaflet: required, but empty", where))
-        elif not _ID.match(leaflet):
-            row_problems.append(Problem("leaflet: not a leaflet id (ids look like bone-metastases)", where))
-        elif leaflet not in allowed:
-            hint = closest(leaflet, allowed)
-            row_problems.append(Problem(f"leaflet: '{leaflet}' is not in this set{hint}", where))
-        variant = values.get("variant") or default_variant
-        if variant not in VARIANTS:
-            row_problems.append(Problem(f"variant: must be one of {', '.join(VARIANTS)}", where))
-        paper = values.get("paper") or default_paper
-        if paper not in PAPERS:
-            row_problems.append(Problem(f"paper: must be one of {', '.join(PAPERS)}", where))
-        try:
-            details = details_from_mapping({k: v for k, v in values.items() if k in DETAIL_KEYS and v}, where)
-        except InputError as exc:
-            row_problems.extend(exc.problems)
-            details = Details()
-        if row_problems:
-            problems.extend(row_problems)
-            continue
-        prefix = slugify(values["id"]) if values.get("id") else f"row-{number:04d}"
-        job = BatchJob(len(jobs), root, out, leaflet, leaflet_set.file.site, variant, paper,
-                       details=details.present(), row=number, prefix=prefix)
-        clash = next((owners[name] for name in job.outputs if name in owners), None)
-        if clash is not None:
-            problems.append(Problem(f"id: gives the same file name as row {clash}; each row needs its own id", where))
-            continue
-        owners.update(dict.fromkeys(job.outputs, number))
-        jobs.append(job)
-    if problems:
-        raise InputError(*problems)
-    return jobs
+
+def _row_problems(
+    values: dict[str, str], allowed: list[str], defaults: tuple[str, str], where: str
+) -> tuple[list[Problem], Details]:
+    """What is wrong with one row (naming columns, never values), and its checked details."""
+    problems: list[Problem] = []
+    leaflet = values.get("leaflet", "")
+    if not leaflet:
+        problems.append(Problem("leaflet: required, but empty", where))
+    elif not _ID.match(leaflet):
+        problems.append(Problem("leaflet: not a leaflet id (ids look like bone-metastases)", where))
+    elif leaflet not in allowed:
+        problems.append(Problem(f"leaflet: '{leaflet}' is not in this set{closest(leaflet, allowed)}", where))
+    if (values.get("variant") or defaults[0]) not in VARIANTS:
+        problems.append(Problem(f"variant: must be one of {', '.join(VARIANTS)}", where))
+    if (values.get("paper") or defaults[1]) not in PAPERS:
+        problems.append(Problem(f"paper: must be one of {', '.join(PAPERS)}", where))
+    try:
+        details = details_from_mapping({k: v for k, v in values.items() if k in DETAIL_KEYS and v}, where)
+    except InputError as exc:
+        problems.extend(exc.problems)
+        details = Details()
+    return problems, details

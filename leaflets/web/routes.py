@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from ..assemble import plan_leaflet
+from ..assemble import LeafletPlan, plan_leaflet
 from ..errors import InputError, LeafletError
 from ..library import closest
 from .choices import find_choice, leaflet_choices, matches, section_choices, site_choices
@@ -44,7 +45,7 @@ from .responses import (
     safe_file,
 )
 from .security import CSRF_FIELD, check_api_post, check_form_post, csrf_token
-from .state import current_state
+from .state import WebState, current_state
 
 log = logging.getLogger("leaflets.web")
 
@@ -128,20 +129,17 @@ def leaflet_preview(rid: str) -> Response:
     library = state.library()
     if rid not in library.recipe_ids:
         return preview_message("There is no such leaflet.", 404)
-    try:
+
+    def plan() -> LeafletPlan:
         if request.method == "POST":
             check_form_post()
             order = form_order(library)
         else:
-            args = {k: request.args.get(k) for k in ("site", "variant", "paper")}
-            order = order_from(args, library, {})
-        plan = plan_leaflet(library, library.recipe(rid), site_id=order.site, details=order.details,
+            order = order_from({k: request.args.get(k) for k in ("site", "variant", "paper")}, library, {})
+        return plan_leaflet(library, library.recipe(rid), site_id=order.site, details=order.details,
                             options=order.options)
-    except ApiError as exc:
-        return preview_message(exc.message, exc.status)
-    except InputError as exc:
-        return form_problem_preview(exc)
-    return preview_response(*preview_document(plan, state.project))
+
+    return preview_of(plan, state)
 
 
 @web.get("/leaflets/<rid>/thumbnail.png")
@@ -187,18 +185,17 @@ def build_preview() -> Response:
     library = state.library()
     if request.method == "GET":
         return preview_message("Tick the sections you want, then press Update preview to see the leaflet here.")
-    try:
+
+    def plan() -> LeafletPlan | Response:
         check_form_post()
         order = form_order(library)
         sections = custom_sections(request.form, library)
         if not sections:
             return preview_message("Tick at least one section to see a preview.")
-        plan = custom_plan(library, order, sections, request.form.get("title"))
-    except ApiError as exc:
-        return preview_message(exc.message, exc.status)
-    except InputError as exc:
-        return form_problem_preview(exc)
-    return preview_response(*preview_document(plan, state.project))
+        return custom_plan(library, order, sections, request.form.get("title"))
+
+    return preview_of(plan, state)
+
 
 # -- API ----------------------------------------------------------------------------------------
 
@@ -284,3 +281,15 @@ def asset(area: str, name: str) -> Response:
     response.headers["Content-Security-Policy"] = ASSET_CSP
     return response
 
+
+def preview_of(make_plan: Callable[[], LeafletPlan | Response], state: WebState) -> Response:
+    """The preview frame: the planned leaflet as HTML, or what to fix in the form (never what was typed)."""
+    try:
+        plan = make_plan()
+    except ApiError as exc:
+        return preview_message(exc.message, exc.status)
+    except InputError as exc:
+        return form_problem_preview(exc)
+    if isinstance(plan, Response):
+        return plan
+    return preview_response(*preview_document(plan, state.project))
