@@ -29,7 +29,8 @@ RUNS: dict[str, list[str]] = {
 }
 RUNS["print-ready"] = ["build", "--all", "--print-ready"]
 RUNS["html"] = ["build", "--all", "--html"]
-RUNS["personal"] = ["build", "--all", "--set", "patient_name=Zoë Ångström", "--set", "nhs_number=943 476 5919"]
+RUNS["personal"] = ["build", "--all", "--set", "patient_name=Zoë Ångström", "--set", "team_phone=0118 496 0000",
+                    "--set", "notes=Bring your list.\nAsk us anything."]
 RUNS["ad-hoc"] = ["build", "--sections", "{two_sections}", "--title", "My own leaflet"]
 CSV = "leaflet,patient_name\n{leaflet},Siobhán Ó Briain\n"
 
@@ -38,7 +39,10 @@ def hashes_with(code_root: Path, project: Path) -> dict[str, str]:
     """Run the CLI of CODE_ROOT over PROJECT for every run; map 'run/file' to its SHA-256."""
     result: dict[str, str] = {}
     env = {**os.environ, "PYTHONPATH": str(code_root), "SOURCE_DATE_EPOCH": "1767225600"}
-    launcher = "import sys; sys.path.insert(0, sys.argv.pop(1)); from cli import app; app()"
+    launcher = (  # the code under test, never the installed copy
+        "import sys; root = sys.argv.pop(1); sys.path.insert(0, root); import leaflets, cli; "
+        "assert leaflets.__file__.startswith(root) and cli.__file__.startswith(root), leaflets.__file__; cli.app()"
+    )
     sections = sorted(p.stem for p in (project / "content/sections").glob("*.md"))[:2]
     recipes = sorted(p.stem for p in (project / "content/leaflets").glob("*.yaml"))
     with tempfile.TemporaryDirectory(prefix="compare-pdfs-") as tmp:
