@@ -1,0 +1,24 @@
+"""ARCHITECTURE.md keeps matching the code: every module named, none that is gone, none too long."""
+
+from __future__ import annotations
+
+import re
+
+from tests.conftest import REPO
+
+MAX_MODULE_LINES = 450
+
+
+def _modules() -> set[str]:
+    return {p.relative_to(REPO).as_posix() for p in (REPO / "leaflets").rglob("*.py")}
+
+
+def test_architecture_names_every_module_and_only_real_ones() -> None:
+    named = set(re.findall(r"`(leaflets/[\w/]+\.py)`", (REPO / "ARCHITECTURE.md").read_text("utf-8")))
+    assert sorted(_modules() - named) == [], "modules missing from ARCHITECTURE.md"
+    assert sorted(named - _modules()) == [], "ARCHITECTURE.md names modules that do not exist"
+
+
+def test_no_module_is_too_long() -> None:
+    lengths = {m: len((REPO / m).read_text("utf-8").splitlines()) for m in _modules()}
+    assert {m: n for m, n in lengths.items() if n > MAX_MODULE_LINES} == {}
