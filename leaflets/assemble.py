@@ -12,16 +12,15 @@ from pathlib import Path
 import jinja2
 
 from . import __version__
-from .errors import ContentError, InputError, RenderError
-from .library import Library, Recipe, SiteProfile
+from .errors import ContentError, InputError, Problem, RenderError
+from .library import Library, Recipe, SiteProfile, closest
 from .markdown import render_markdown
 from .project import Project
-from .schema import Details, Drug, GlossaryTerm, SourceRef, text_problem
+from .schema import AdHocLeaflet, Details, Drug, GlossaryTerm, SourceRef
 from .sections import Section
 from .variants import PrintOptions
 
 STYLESHEETS = ("leaflet.css",)
-MAX_TITLE = 300
 VARIANT_STYLESHEETS = {"large-print": "large-print.css", "booklet": "booklet.css"}
 
 
@@ -114,26 +113,22 @@ def plan_leaflet(
     options: PrintOptions | None = None,
 ) -> LeafletPlan:
     """Gather and check everything one leaflet needs, before any rendering starts."""
-    options = options or PrintOptions()
     details = details or Details()
     site = library.site(site_id)
+    options = (options or PrintOptions()).with_site_paper(site.file.paper)
     if recipe is not None:
         sections = library.sections_of(recipe)
         rid, file = recipe.id, recipe.file
         head = dict(title=file.title, subtitle=file.subtitle, audience=file.audience, intro=file.intro)
         recipe_files = [recipe.path]
     else:
-        if not section_ids:
-            raise ContentError("choose a leaflet, or --sections with at least one section id")
-        repeated = sorted({s for s in section_ids if section_ids.count(s) > 1})
-        if repeated:
-            raise ContentError(f"--sections lists a section twice: {', '.join(repeated)}")
-        sections = library.sections(section_ids)
-        title = (title or "").strip() or "Information for you"
-        if problem := text_problem(title):
-            raise InputError(f"--title: {problem}")
-        if len(title) > MAX_TITLE:
-            raise InputError(f"--title: {len(title)} characters; the limit is {MAX_TITLE}")
+        ad_hoc = AdHocLeaflet.checked(section_ids or [], title)
+        unknown = [sid for sid in ad_hoc.sections if sid not in library.section_ids]
+        if unknown:  # a chosen id, not a content file: the user's input is wrong
+            hint = closest(unknown[0], library.section_ids)
+            raise InputError(Problem(f"unknown section '{unknown[0][:80]}'{hint}", field="sections"))
+        sections = library.sections(ad_hoc.sections)
+        title = ad_hoc.title or "Information for you"
         rid = slugify(title)
         head = dict(title=title, subtitle=None, audience=None, intro=None)
         recipe_files = []

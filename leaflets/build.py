@@ -145,8 +145,6 @@ def build_from_options(
     from .details import load_details
 
     details = load_details(details_file, pairs)
-    if paper is None:
-        paper = Library(find_project(root)).site(site).file.paper
     request = BuildRequest(
         leaflets=tuple(leaflets),
         sections=tuple(s.strip() for s in (sections or "").split(",") if s.strip()),

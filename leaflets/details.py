@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ def details_from_mapping(values: Mapping[str, Any], where: str | Path | None = N
         return Details.model_validate(dict(values))
     except ValidationError as exc:
         problems = problems_from(exc)
-        raise InputError(*(Problem(p.message, where) for p in problems)) from None
+        raise InputError(*(dataclasses.replace(p, path=where) for p in problems)) from None
 
 
 def parse_set_options(pairs: Iterable[str]) -> dict[str, str]:

@@ -21,6 +21,13 @@ class Problem:
     message: str
     path: Path | str | None = None
     line: int | None = None
+    field: str | None = None
+    """The input field (YAML key, detail, form or JSON field) the problem belongs to, if one."""
+
+    @property
+    def text(self) -> str:
+        """The problem without its file: 'field: message' when it belongs to a field."""
+        return f"{self.field}: {self.message}" if self.field else self.message
 
     def __str__(self) -> str:
         where = ""
@@ -29,7 +36,7 @@ class Problem:
             if self.line is not None:
                 where += f", line {self.line}"
             where += ": "
-        return one_line(where + self.message)
+        return one_line(where + self.text)
 
 
 class LeafletError(Exception):

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
-from .errors import ContentError, LeafletError, Problem
+from .errors import ContentError, InputError, LeafletError, Problem
 from .readers import YamlDocument
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,79}$"
@@ -27,7 +27,11 @@ def text_problem(value: str) -> str | None:
     return None
 
 
-ShortText = Annotated[str, Field(min_length=1, max_length=300)]
+MAX_TITLE = 300
+"""The longest title, name or short text in any file or form."""
+MAX_SECTIONS = 60
+"""A leaflet, from a recipe or made on the spot, has at most this many sections."""
+ShortText = Annotated[str, Field(min_length=1, max_length=MAX_TITLE)]
 Variant = Literal["standard", "large-print", "booklet"]
 Paper = Literal["a4", "letter"]
 DrugType = Literal["immunotherapy", "cytokine", "vegf-tki", "mtor", "hif2", "hormone", "bone"]
@@ -82,15 +86,43 @@ class RecipeFile(_Strict):
     subtitle: str | None = Field(default=None, max_length=300)
     audience: str | None = Field(default=None, max_length=300)
     intro: str | None = Field(default=None, max_length=4000)
-    sections: list[Annotated[str, Field(pattern=ID_PATTERN)]] = Field(min_length=1, max_length=60)
+    sections: list[Annotated[str, Field(pattern=ID_PATTERN)]] = Field(min_length=1, max_length=MAX_SECTIONS)
 
     @field_validator("sections")
     @classmethod
     def _no_repeats(cls, ids: list[str]) -> list[str]:
-        repeated = sorted({i for i in ids if ids.count(i) > 1})
-        if repeated:
-            raise ValueError(f"lists a section twice: {', '.join(repeated)}")
-        return ids
+        return _no_repeated_sections(ids)
+
+
+class AdHocLeaflet(_Strict):
+    """A leaflet made on the spot from chosen sections: `build --sections`, the web page and the API."""
+
+    sections: list[str] = Field(description="section ids, in the order they appear")
+    title: str | None = Field(default=None, max_length=MAX_TITLE, description="empty: 'Information for you'")
+
+    @field_validator("sections")
+    @classmethod
+    def _chosen(cls, ids: list[str]) -> list[str]:
+        if not ids:
+            raise ValueError("choose at least one section")
+        if len(ids) > MAX_SECTIONS:
+            raise ValueError(f"choose at most {MAX_SECTIONS} sections")
+        return _no_repeated_sections(ids)
+
+    @classmethod
+    def checked(cls, sections: Any, title: Any) -> AdHocLeaflet:
+        """The model, or an InputError whose problems name the field (sections, title), never a flag."""
+        try:
+            return cls.model_validate({"sections": sections, "title": title})
+        except ValidationError as exc:
+            raise InputError(*problems_from(exc)) from None
+
+
+def _no_repeated_sections(ids: list[str]) -> list[str]:
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        raise ValueError(f"lists a section twice: {', '.join(repeated)}")
+    return ids
 
 
 class SiteFile(_Strict):
@@ -163,12 +195,26 @@ class Details(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 
-    patient_name: str | None = Field(default=None, max_length=120)
-    prepared_by: str | None = Field(default=None, max_length=120)
-    team_name: str | None = Field(default=None, max_length=120)
-    team_phone: str | None = Field(default=None, max_length=60)
-    next_appointment: str | None = Field(default=None, max_length=120)
-    notes: str | None = Field(default=None, max_length=2000)
+    # title: the form's label; description: the hint under it (the web page shows both).
+    patient_name: str | None = Field(default=None, max_length=120, title="Patient's name")
+    prepared_by: str | None = Field(
+        default=None, max_length=120, title="Prepared by",
+        description="Your name and role, for example Sam Patel, specialist nurse.",
+    )
+    team_name: str | None = Field(
+        default=None, max_length=120, title="Team name", description="Leave empty to use the site's name."
+    )
+    team_phone: str | None = Field(
+        default=None, max_length=60, title="Team phone number", description="The number the patient should call."
+    )
+    next_appointment: str | None = Field(
+        default=None, max_length=120, title="Next appointment",
+        description="For example: Tuesday 3 March, 10:30, Clinic 4.",
+    )
+    notes: str | None = Field(
+        default=None, max_length=2000, title="Notes for the patient",
+        description="Printed under 'Notes from your team'. Each line becomes a paragraph.",
+    )
 
     @field_validator("*", mode="before")
     @classmethod
@@ -242,7 +288,7 @@ def problems_from(exc: ValidationError, document: YamlDocument | None = None) ->
         key = ".".join(str(p) for p in loc) or "file"
         message = _plain_message(item)
         line = document.line_of(loc) if document is not None else None
-        problems.append(Problem(f"{key}: {message}", document.path if document else None, line))
+        problems.append(Problem(message, document.path if document else None, line, field=key))
     return problems
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import get_args
 
@@ -17,14 +18,19 @@ class PrintOptions:
     """How one leaflet is laid out: the same content in a different format."""
 
     variant: str = "standard"
-    paper: str = "a4"
+    paper: str | None = None
+    """None: the site profile's paper, decided in one place (`with_site_paper`, when a leaflet is planned)."""
     print_ready: bool = False
 
     def __post_init__(self) -> None:
         if self.variant not in VARIANTS:
             raise InputError(f"unknown variant '{self.variant}': choose one of {', '.join(VARIANTS)}")
-        if self.paper not in PAPERS:
+        if self.paper is not None and self.paper not in PAPERS:
             raise InputError(f"unknown paper '{self.paper}': choose one of {', '.join(PAPERS)}")
+
+    def with_site_paper(self, site_paper: str) -> PrintOptions:
+        """These options with the site's paper where none was chosen: the one place the default is decided."""
+        return self if self.paper is not None else dataclasses.replace(self, paper=site_paper)
 
     @property
     def page_size(self) -> str:

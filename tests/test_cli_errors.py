@@ -124,7 +124,7 @@ def test_unknown_section_on_the_command_line(runner: CliRunner, project: Path) -
 
 def test_sections_listed_twice_on_the_command_line(runner: CliRunner, project: Path) -> None:
     result = invoke(runner, "build", "--sections", "alpha,alpha", "--root", project, "-o", project / "out")
-    assert_user_error(result, "--sections lists a section twice: alpha")
+    assert_user_error(result, "sections: lists a section twice: alpha")
 
 
 # Ids are lowercase letters, digits and hyphens, and a file's name is its id. A file whose name has capitals

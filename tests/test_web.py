@@ -286,7 +286,7 @@ def test_form_errors_show_on_the_page_without_saving_anything(client: FlaskClien
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "There is a problem" in html
-    assert '<a href="#f-team_phone">Team phone number must be 60 characters or fewer</a>' in html
+    assert '<a href="#f-team_phone">Team phone number is too long: at most 60 characters</a>' in html
     assert 'aria-invalid="true"' in html
     assert 'value="Sam"' in html  # what was typed comes back so the nurse need not type it again
     assert response.headers["Cache-Control"] == "no-store"
@@ -496,3 +496,32 @@ def test_a_leaflet_whose_picture_fails_keeps_the_placeholder(
         state = response.headers.get("X-Thumbnail", "ready")
         time.sleep(0.2)
     assert state == "failed" and response.mimetype == "image/svg+xml"
+
+
+def test_one_ad_hoc_model_names_fields_on_the_command_line_and_in_the_api(
+    client: FlaskClient, project_root: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from cli import app as cli_app
+
+    control = "title: contains control characters (invisible characters pasted from another program); retype it"
+    api = client.post("/api/build/pdf", json={"sections": ["alpha"], "title": "Bad\x07title"})
+    assert api.status_code == 400 and api.get_json() == {"error": control}
+    result = CliRunner().invoke(cli_app, ["build", "--sections", "alpha", "--title", "Bad\x07title",
+                                          "--root", str(project_root), "-o", str(project_root / "out")])
+    assert result.exit_code == 2 and result.stderr.strip() == f"Error: {control}"
+    too_many = client.post("/api/build/pdf", json={"sections": [f"s{i}" for i in range(61)]})
+    assert too_many.get_json() == {"error": "sections: choose at most 60 sections"}
+    twice = client.post("/api/build/pdf", json={"sections": ["alpha", "alpha"]})
+    assert twice.get_json() == {"error": "sections: lists a section twice: alpha"}
+
+
+def test_form_problems_are_matched_to_fields_by_problem_field_not_by_text() -> None:
+    from leaflets.errors import InputError, Problem
+    from leaflets.web.forms import detail_problems
+
+    # A message that looks like another field's must not move the problem to that field.
+    exc = InputError(Problem("patient_name: is too long", field="team_phone"), Problem("choose a site", field="site"))
+    assert detail_problems(exc) == [("team_phone", "Team phone number patient_name: is too long"),
+                                    (None, "site: choose a site")]

@@ -6,7 +6,7 @@ and forms use POST so details never appear in a URL, a history entry or an acces
 
 Time limit: `render.time_limit` uses signals, which work only in the main thread, and waitress renders
 in worker threads. The server bounds the work instead: a request body is at most `MAX_BODY_BYTES`,
-each detail has the schema's length limit, an ad hoc leaflet has at most `MAX_SECTIONS` existing
+each detail has the schema's length limit, an ad hoc leaflet has at most `schema.MAX_SECTIONS` existing
 sections, and renders run one at a time behind a lock (a request that waits longer than
 `RENDER_WAIT_SECONDS` for it gets a 503). Content comes from the project's own reviewed files.
 

@@ -39,7 +39,7 @@ def leaflet_choices(library: Library) -> tuple[list[LeafletChoice], list[str]]:
             recipe = library.recipe(rid)
             sections = library.sections_of(recipe)
         except LeafletError as exc:
-            problems.append(f"{rid}: {exc.problems[0].message}")
+            problems.append(f"{rid}: {exc.problems[0].text}")
             continue
         file = recipe.file
         choices.append(LeafletChoice(rid, file.title, file.subtitle, file.audience, list(file.sections),
@@ -60,7 +60,7 @@ def section_choices(library: Library) -> tuple[list[dict[str, Any]], list[str]]:
         try:
             meta = library.section(sid).meta
         except LeafletError as exc:
-            problems.append(f"{sid}: {exc.problems[0].message}")
+            problems.append(f"{sid}: {exc.problems[0].text}")
             continue
         sections.append({"id": sid, "title": meta.title, "summary": meta.summary, "status": meta.status,
                          "tags": list(meta.tags)})

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from flask import Response, render_template, request
 
-from ..assemble import LeafletPlan
-from ..build import BuildRequest, RenderedLeaflet, plans_for
+from ..assemble import LeafletPlan, plan_leaflet
+from ..build import RenderedLeaflet
 from ..details import details_from_mapping
-from ..errors import InputError, LeafletError
+from ..errors import InputError, LeafletError, Problem
 from ..library import Library, closest
-from ..schema import DETAIL_KEYS, Details
+from ..schema import DETAIL_KEYS, MAX_TITLE, Details
 from ..variants import PAPERS, PrintOptions
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -26,26 +25,11 @@ from .choices import LeafletChoice, section_choices, site_choices
 from .responses import ApiError, preview_message
 from .security import CSRF_FIELD
 
-MAX_SECTIONS = 60
-"""An ad hoc leaflet may have at most this many sections, as many as a recipe may list."""
-MAX_TITLE_CHARS = 300
 CUSTOM_ID = "custom-leaflet"
 """The id, and so the file name, of every build-your-own leaflet: a typed title could name the patient."""
-DETAIL_LABELS: dict[str, str] = {
-    "patient_name": "Patient's name",
-    "prepared_by": "Prepared by",
-    "team_name": "Team name",
-    "team_phone": "Team phone number",
-    "next_appointment": "Next appointment",
-    "notes": "Notes for the patient",
-}
-DETAIL_HINTS: dict[str, str] = {
-    "prepared_by": "Your name and role, for example Sam Patel, specialist nurse.",
-    "team_name": "Leave empty to use the site's name.",
-    "team_phone": "The number the patient should call.",
-    "next_appointment": "For example: Tuesday 3 March, 10:30, Clinic 4.",
-    "notes": "Printed under 'Notes from your team'. Each line becomes a paragraph.",
-}
+DETAIL_LABELS: dict[str, str] = {key: info.title or key for key, info in Details.model_fields.items()}
+"""Each detail's label on the form: the schema's field title."""
+DETAIL_HINTS: dict[str, str] = {key: info.description for key, info in Details.model_fields.items() if info.description}
 LAYOUTS: dict[str, tuple[str, str, str]] = {
     # form value: (variant, file, label)
     "standard": ("standard", "reading", "Standard"),
@@ -76,14 +60,10 @@ def detail_problems(exc: LeafletError) -> list[tuple[str | None, str]]:
     """Friendly (field, message) pairs from the schema's problems; they never repeat the value typed."""
     found: list[tuple[str | None, str]] = []
     for problem in exc.problems:
-        key, sep, message = problem.message.partition(": ")
-        if sep and key in DETAIL_LABELS:
-            limit = re.search(r"at most (\d+) characters", message)
-            label = DETAIL_LABELS[key]
-            text = f"{label} must be {limit.group(1)} characters or fewer" if limit else f"{label}: {message}"
-            found.append((key, text))
+        if problem.field in DETAIL_LABELS:
+            found.append((problem.field, f"{DETAIL_LABELS[problem.field]} {problem.message}"))
         else:
-            found.append((None, problem.message))
+            found.append((None, problem.text))
     return found
 
 
@@ -92,21 +72,21 @@ def order_from(values: Mapping[str, Any], library: Library, details: Mapping[str
     checked = details_from_mapping(details)
     site_id = values.get("site") or None
     if site_id is not None and not isinstance(site_id, str):
-        raise InputError("site must be a site profile id (text)")
-    site = library.site(site_id)
+        raise InputError(Problem("must be a site profile id (text)", field="site"))
+    library.site(site_id)  # an unknown site is a problem now, before anything renders
     variant = values.get("variant") or "standard"
-    paper = values.get("paper") or site.file.paper
-    if not isinstance(variant, str) or not isinstance(paper, str):
-        raise InputError("variant and paper must be text")
+    paper = values.get("paper") or None  # None: the site's paper, decided when the leaflet is planned
+    if not isinstance(variant, str) or not isinstance(paper, (str, type(None))):
+        raise InputError(Problem("must be text", field="variant" if not isinstance(variant, str) else "paper"))
     print_ready = values.get("print_ready", False)
     if not isinstance(print_ready, bool):
-        raise InputError("print_ready must be true or false")
+        raise InputError(Problem("must be true or false", field="print_ready"))
     file = values.get("file") or "reading"
     if file not in ("reading", "booklet"):
-        raise InputError("file must be 'reading' or 'booklet'")
+        raise InputError(Problem("must be 'reading' or 'booklet'", field="file"))
     options = PrintOptions(variant=variant, paper=paper, print_ready=print_ready)
     if file == "booklet" and variant != "booklet":
-        raise InputError("file 'booklet' needs variant 'booklet'")
+        raise InputError(Problem("'booklet' needs variant 'booklet'", field="file"))
     return Order(checked, site_id, options, file)
 
 
@@ -141,14 +121,9 @@ def api_body(extra: tuple[str, ...] = ()) -> dict[str, Any]:
     return body
 
 
-def custom_sections(form: MultiDict[str, str], library: Library) -> list[str]:
+def custom_sections(form: MultiDict[str, str]) -> list[str]:
     """The ticked sections, ordered by the numbers typed (blank numbers keep the page's order)."""
-    ticked = form.getlist("section")
-    if len(ticked) > MAX_SECTIONS:
-        raise InputError(f"choose at most {MAX_SECTIONS} sections")
-    unknown = [sid for sid in ticked if sid not in library.section_ids]
-    if unknown:
-        raise InputError(f"unknown section '{unknown[0][:80]}'")
+    ticked = form.getlist("section")  # checked with every other ad hoc leaflet's, by AdHocLeaflet
 
     def key(item: tuple[int, str]) -> tuple[float, int]:
         raw = str(form.get(f"order-{item[1]}", "")).strip()
@@ -163,26 +138,13 @@ def custom_sections(form: MultiDict[str, str], library: Library) -> list[str]:
 
 def pick_file(rendered: RenderedLeaflet, order: Order) -> tuple[str, bytes]:
     plan = rendered.plan
-    stem = order.options.booklet_stem(plan.id) if order.file == "booklet" else order.options.file_stem(plan.id)
+    stem = plan.options.booklet_stem(plan.id) if order.file == "booklet" else plan.options.file_stem(plan.id)
     return stem, rendered.files[f"{stem}.pdf"]
 
 
-def custom_plan(library: Library, order: Order, sections: list[str], title: str | None) -> LeafletPlan:
-    """An ad hoc leaflet, checked as `leaflets build --sections` checks it; named from a fixed id, not the title."""
-    if not sections:
-        raise InputError("choose at least one section")
-    unknown = [sid for sid in sections if sid not in library.section_ids]
-    if unknown:
-        raise InputError(f"unknown section '{unknown[0][:80]}'{closest(unknown[0], library.section_ids)}")
-    repeated = sorted({sid for sid in sections if sections.count(sid) > 1})
-    if repeated:
-        raise InputError(f"a section is listed twice: {', '.join(repeated)}")
-    title = (title or "").strip()
-    if len(title) > MAX_TITLE_CHARS:
-        raise InputError(f"the title must be {MAX_TITLE_CHARS} characters or fewer")
-    request_ = BuildRequest(sections=tuple(sections), title=title or None, site=order.site, details=order.details,
-                            options=order.options)
-    plan = plans_for(library, request_)[0]
+def custom_plan(library: Library, order: Order, sections: Any, title: Any) -> LeafletPlan:
+    """An ad hoc leaflet, checked by the same AdHocLeaflet model as `leaflets build --sections`."""
+    plan = plan_leaflet(library, None, sections, title, order.site, order.details, order.options)
     # The file name comes from a fixed id: a typed title could name the patient.
     return dataclasses.replace(plan, id=CUSTOM_ID)
 
@@ -219,7 +181,7 @@ def build_form(library: Library, errors: list[tuple[str | None, str]] | None = N
     sections, problems = section_choices(library)
     chosen = set(request.form.getlist("section")) if request.method == "POST" else set()
     html = render_template("build.html", sections=sections, problems=problems, chosen=chosen,
-                           max_title=MAX_TITLE_CHARS, **_common_form_context(library, errors))
+                           max_title=MAX_TITLE, **_common_form_context(library, errors))
     return Response(html, status=status, mimetype="text/html")
 
 

@@ -16,7 +16,6 @@ from ..library import closest
 from .choices import find_choice, leaflet_choices, matches, section_choices, site_choices
 from .config import MAX_BODY_BYTES, WEB_STATIC, WEB_STYLES
 from .forms import (
-    MAX_SECTIONS,
     api_body,
     build_form,
     custom_plan,
@@ -64,7 +63,7 @@ def _api_error(exc: ApiError) -> Response:
 
 @web.app_errorhandler(LeafletError)
 def _leaflet_error(exc: LeafletError) -> Response:
-    return error_response(leaflet_error_status(exc), "; ".join(p.message for p in exc.problems))
+    return error_response(leaflet_error_status(exc), "; ".join(p.text for p in exc.problems))
 
 
 @web.app_errorhandler(HTTPException)
@@ -172,7 +171,7 @@ def build_form_pdf() -> Response | str:
     library = state.library()
     try:
         order = form_order(library)
-        plan = custom_plan(library, order, custom_sections(request.form, library), request.form.get("title"))
+        plan = custom_plan(library, order, custom_sections(request.form), request.form.get("title"))
     except InputError as exc:
         return build_form(library, errors=detail_problems(exc), status=400)
     stem, data = pick_file(timed_render(state, plan), order)
@@ -189,7 +188,7 @@ def build_preview() -> Response:
     def plan() -> LeafletPlan | Response:
         check_form_post()
         order = form_order(library)
-        sections = custom_sections(request.form, library)
+        sections = custom_sections(request.form)
         if not sections:
             return preview_message("Tick at least one section to see a preview.")
         return custom_plan(library, order, sections, request.form.get("title"))
@@ -238,16 +237,8 @@ def api_build_pdf() -> Response:
     state = current_state()
     library = state.library()
     body = api_body(extra=("sections", "title"))
-    sections = body.get("sections")
-    if not isinstance(sections, list) or not sections or not all(isinstance(s, str) for s in sections):
-        raise ApiError(400, "sections must be a list of section ids, for example [\"what-advanced-means\"]")
-    if len(sections) > MAX_SECTIONS:
-        raise ApiError(400, f"choose at most {MAX_SECTIONS} sections")
-    title = body.get("title")
-    if title is not None and not isinstance(title, str):
-        raise ApiError(400, "title must be text")
     order = order_from(body, library, body.get("details") or {})
-    plan = custom_plan(library, order, sections, title)
+    plan = custom_plan(library, order, body.get("sections"), body.get("title"))
     stem, data = pick_file(timed_render(state, plan), order)
     return pdf_response(data, stem, inline=False)
 
