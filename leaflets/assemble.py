@@ -39,7 +39,6 @@ class LeafletPlan:
     options: PrintOptions
     glossary: list[GlossaryTerm]
     drugs: list[Drug]
-    recipe_path: Path | None = None
     input_files: list[Path] = field(default_factory=list)
 
     @property
@@ -145,7 +144,6 @@ def plan_leaflet(
         options=options,
         glossary=_terms_used(library.glossary, text),
         drugs=[d for d in library.drugs if d.type in drug_types],
-        recipe_path=recipe_files[0] if recipe_files else None,
         input_files=inputs,
         **head,
     )

@@ -33,7 +33,6 @@ class Recipe:
     id: str
     path: Path
     file: RecipeFile
-    source_text: str
 
 
 @dataclass(frozen=True)
@@ -43,7 +42,6 @@ class SiteProfile:
     id: str
     path: Path | None
     file: SiteFile
-    source_text: str
 
 
 @dataclass(frozen=True)
@@ -104,7 +102,7 @@ class Library:
                 raise InputError(f"unknown leaflet '{rid}'{hint}; 'leaflets list' shows them all")
             path = self.project.content / "leaflets" / f"{rid}.yaml"
             document = load_yaml_mapping(path)
-            recipe = Recipe(rid, path, validate(RecipeFile, document), path.read_text("utf-8"))
+            recipe = Recipe(rid, path, validate(RecipeFile, document))
             missing = [s for s in recipe.file.sections if s not in self.section_ids]
             if missing:
                 raise ContentError(
@@ -138,11 +136,11 @@ class Library:
         if site_id not in self._sites:
             if site_id not in self.site_ids:
                 if site_id == DEFAULT_SITE:
-                    return SiteProfile(DEFAULT_SITE, None, SiteFile(name="Your cancer care team"), "")
+                    return SiteProfile(DEFAULT_SITE, None, SiteFile(name="Your cancer care team"))
                 raise InputError(f"unknown site profile '{site_id}'{closest(site_id, self.site_ids)}")
             path = self.project.content / "sites" / f"{site_id}.yaml"
             document = load_yaml_mapping(path)
-            site = SiteProfile(site_id, path, validate(SiteFile, document), path.read_text("utf-8"))
+            site = SiteProfile(site_id, path, validate(SiteFile, document))
             if site.file.logo:
                 try:
                     logo = (self.project.content / site.file.logo).resolve()

@@ -56,11 +56,6 @@ def render_markdown(text: str, source: str = "", min_heading: int = 3) -> str:
     return md.renderer.render(tokens, md.options, {})
 
 
-def external_urls(tokens: Sequence[Token]) -> list[str]:
-    """Images that point outside the project (any scheme, or an absolute path)."""
-    return [str(image.attrs.get("src", "")) for image in _external_images(tokens)]
-
-
 def _external_images(tokens: Sequence[Token]) -> list[Token]:
     found: list[Token] = []
     for token in tokens:
@@ -70,11 +65,6 @@ def _external_images(tokens: Sequence[Token]) -> list[Token]:
                 if _EXTERNAL.match(src) and not src.lower().startswith("data:") or src.startswith(("/", "\\")):
                     found.append(child)
     return found
-
-
-def missing_alt_text(text: str) -> int:
-    """Count images without alt text: every image in a leaflet needs one for screen readers."""
-    return len(images_without_alt(text))
 
 
 def images_without_alt(text: str) -> list[int]:

@@ -37,13 +37,6 @@ class Project:
         """The folders WeasyPrint may read from; nothing else on disk is reachable."""
         return (self.templates, self.styles, self.content)
 
-    def relative(self, path: Path) -> str:
-        """Show a path the way a user would type it: relative to the project where possible."""
-        try:
-            return str(Path(path).resolve().relative_to(self.root))
-        except ValueError:
-            return str(path)
-
 
 def _own_or_package(root: Path, name: str) -> Path:
     own = root / name

@@ -146,7 +146,7 @@ def time_limit(seconds: float, on_timeout: Callable[[], LeafletError] | None = N
 
     armed = [True]
 
-    def _expired(signum: int, frame: Any) -> None:
+    def _expired(_signum: int, _frame: Any) -> None:
         if armed[0]:
             raise _RenderTimeout
 
@@ -184,7 +184,6 @@ class Renderer:
         self.fetcher = make_fetcher(allowed)
         self._css: dict[str, weasyprint.CSS] = {}
         self._image_cache: dict[str, Any] = {}
-        self.renders = 0
 
     def stylesheet(self, name: str) -> weasyprint.CSS:
         """Parse a stylesheet in styles/ once per renderer."""
@@ -222,7 +221,6 @@ class Renderer:
             ) from None
         except Exception as exc:  # WeasyPrint's own failures: report, never a traceback
             raise RenderError(f"rendering failed: {exc.__class__.__name__}: {exc}") from exc
-        self.renders += 1
         return pdf
 
 

@@ -31,7 +31,6 @@ class Section:
     path: Path
     meta: SectionMeta
     body: str
-    source_text: str
 
     @property
     def title(self) -> str:
@@ -80,4 +79,4 @@ def load_section(path: Path) -> Section:
         no_alt = images_without_alt(body)
     if no_alt:
         raise ContentError.at(path, "every image needs alt text: ![what it shows](file.png)", body_line + no_alt[0])
-    return Section(id=sid, path=path, meta=meta, body=body, source_text=text)
+    return Section(id=sid, path=path, meta=meta, body=body)

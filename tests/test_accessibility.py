@@ -131,7 +131,7 @@ def test_every_figure_has_alt_text(out: Path, name: str) -> None:
 
 
 def site(**fields: str) -> SiteProfile:
-    return SiteProfile("clinic", None, SiteFile(name="Test Clinic", **fields), "")
+    return SiteProfile("clinic", None, SiteFile(name="Test Clinic", **fields))
 
 
 def test_qr_code_opens_online_version_or_web_feedback_form_only() -> None:

@@ -87,7 +87,7 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         yield
         return
 
-    def _raise(signum: int, frame: Any) -> None:
+    def _raise(_signum: int, _frame: Any) -> None:
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, _raise)

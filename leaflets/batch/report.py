@@ -76,9 +76,6 @@ class BatchResult:
     def built(self) -> list[JobRecord]:
         return [r for r in self.records if r.status == "built"]
 
-    @property
-    def skipped(self) -> list[JobRecord]:
-        return [r for r in self.records if r.status == "skipped"]
 
     @property
     def failed(self) -> list[JobRecord]:

@@ -1,0 +1,32 @@
+"""Names vulture cannot see used: read by Jinja templates, pydantic, Flask, pikepdf or WeasyPrint.
+
+Run by tests/test_dead_code.py with the settings in [tool.vulture] (pyproject.toml). Add a name here
+only with the place that uses it.
+"""
+
+# Jinja templates (templates/partials/*.html, templates/leaflet.html) read these plan and model fields.
+_.content_version  # about.html
+_.logo_alt  # cover.html
+_.team_phone  # contact.html, and the web form
+_.out_of_hours_phone  # contact.html
+_.website  # contact.html
+_.locale  # leaflet.html
+_.meaning  # glossary.html
+_.given  # drug_table.html
+_.use  # drug_table.html
+_.patient_name  # Details fields: the templates, the web form and --set keys
+_.prepared_by
+_.team_name
+_.next_appointment
+_.notes
+
+# pydantic reads model_config; Flask reads the JSON provider's settings and a response's status.
+_.model_config
+_.sort_keys
+_.ensure_ascii
+_.status_code
+
+# Libraries read attributes we set: pikepdf page boxes, markdown-it's link check, WeasyPrint's attachments.
+_.bleedbox
+_.validateLink
+_.attachments
