@@ -11,10 +11,10 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from . import __version__
 from .assemble import LeafletPlan
+from .markdown import images
 from .project import PACKAGE_ROOT, Project
 from .schema import Details
 from .writers import write_atomic
@@ -26,12 +26,18 @@ CACHE_NAME = ".leaflets-cache.json"
 CACHE_FORMAT = 1
 _RENDER_PACKAGES = ("weasyprint", "pydyf", "pypdf", "segno", "jinja2", "markdown-it-py")
 """Libraries whose upgrade can change the bytes of a PDF, so their versions are part of every key."""
-OUTPUT_MODULES = (
-    "assemble", "build", "content", "imposition", "library", "markdown", "options", "personal", "qr", "readability",
-    "render", "schema",
-)
-"""The leaflets modules that shape a PDF: editing one (in a development install) rebuilds everything.
-Others (the CLI, checks, the web page, this cache) can change without touching the output."""
+NOT_OUTPUT_MODULES = ("checks.py", "listing.py", "incremental.py", "batch/", "web/")
+"""Modules (paths under leaflets/) that cannot change a PDF's bytes. Every other module is hashed, so a new
+module shapes the cache key until it is listed here (tests/test_batch.py checks this list)."""
+
+
+def output_modules() -> list[Path]:
+    """Every module whose source is part of the cache key: all of leaflets/ but NOT_OUTPUT_MODULES."""
+    package = PACKAGE_ROOT / "leaflets"
+    return [
+        path for path in sorted(package.rglob("*.py"))
+        if not path.relative_to(package).as_posix().startswith(NOT_OUTPUT_MODULES)
+    ]
 
 
 class FileDigests:
@@ -60,10 +66,8 @@ class FileDigests:
 def code_digest() -> str:
     """The package version, the source that shapes output and the render libraries' versions."""
     sha = hashlib.sha256(f"leaflets {__version__}\n".encode())
-    for name in OUTPUT_MODULES:
-        path = PACKAGE_ROOT / "leaflets" / f"{name}.py"
-        source = path.read_bytes() if path.is_file() else b"absent"
-        sha.update(name.encode() + b"\0" + source + b"\0")
+    for path in output_modules():
+        sha.update(path.relative_to(PACKAGE_ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     for name in _RENDER_PACKAGES:
         try:
             version = metadata.version(name)
@@ -75,24 +79,14 @@ def code_digest() -> str:
 
 def extra_inputs(plan: LeafletPlan, project: Project) -> list[Path]:
     """Files a leaflet reads that plan.input_files does not list: the site logo and section images."""
-    from markdown_it import MarkdownIt
-
     found: list[Path] = []
     if plan.site.file.logo:
         found.append(project.content / plan.site.file.logo)
-    parser = MarkdownIt("commonmark").enable("table")
     for section in plan.sections:
         if "![" not in section.body:
             continue  # no image syntax at all: skip the parse, which is most of the cost of a no-change run
-        for token in parser.parse(section.body):
-            for child in token.children or []:
-                if child.type != "image":
-                    continue
-                src = str(child.attrs.get("src", ""))
-                parts = urlsplit(src)
-                if parts.scheme or parts.netloc or not parts.path or src.startswith("/"):
-                    continue  # the URL fetcher refuses these, so they cannot change the PDF
-                found.append((project.root / unquote(parts.path)).resolve())
+        # Images outside the project are never fetched, so they cannot change the PDF.
+        found.extend((project.root / image.local_path).resolve() for image in images(section.body) if image.local_path)
     return found
 
 

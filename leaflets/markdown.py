@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
+from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -45,8 +47,10 @@ def render_markdown(text: str, source: str = "", min_heading: int = 3) -> str:
     md = _parser()
     tokens = md.parse(text)
     _adjust(tokens, min_heading)
-    for image in _external_images(tokens):
+    for _paragraph, image in _image_tokens(tokens):
         url = str(image.attrs.get("src", ""))
+        if not is_external(url):
+            continue
         log.warning("%s: image %s is outside the project and is left out; save a copy under content/ and link to "
                     "that", source or "Markdown", url if len(url) <= 100 else url[:97] + "...")
         # Never even ask the URL fetcher (which would refuse it too): print the alt text instead.
@@ -56,22 +60,39 @@ def render_markdown(text: str, source: str = "", min_heading: int = 3) -> str:
     return md.renderer.render(tokens, md.options, {})
 
 
-def _external_images(tokens: Sequence[Token]) -> list[Token]:
-    found: list[Token] = []
+def is_external(src: str) -> bool:
+    """An image outside the project (any scheme but data:, or an absolute path): never fetched, never cached."""
+    return bool(_EXTERNAL.match(src)) and not src.lower().startswith("data:") or src.startswith(("/", "\\"))
+
+
+@dataclass(frozen=True)
+class Image:
+    """One image in a Markdown body, as rendering, the alt-text check and the batch cache all see it."""
+
+    src: str
+    alt: str
+    line: int
+    """0-based line (of the body) of the paragraph that holds it."""
+
+    @property
+    def local_path(self) -> str | None:
+        """The project-relative file this image reads, or None (outside the project, or inline data)."""
+        if is_external(self.src) or self.src.lower().startswith("data:"):
+            return None
+        return unquote(urlsplit(self.src).path) or None
+
+
+def images(text: str) -> list[Image]:
+    """Every image in TEXT, in order: the one image walker (it always parses, so a time limit around it holds)."""
+    return [
+        Image(str(image.attrs.get("src", "")), "".join(c.content for c in image.children or []).strip(),
+              paragraph.map[0] if paragraph.map else 0)
+        for paragraph, image in _image_tokens(_parser().parse(text))
+    ]
+
+
+def _image_tokens(tokens: Sequence[Token]) -> Iterator[tuple[Token, Token]]:
     for token in tokens:
         for child in token.children or []:
             if child.type == "image":
-                src = str(child.attrs.get("src", ""))
-                if _EXTERNAL.match(src) and not src.lower().startswith("data:") or src.startswith(("/", "\\")):
-                    found.append(child)
-    return found
-
-
-def images_without_alt(text: str) -> list[int]:
-    """The 0-based lines (of TEXT) of the paragraphs holding images without alt text."""
-    lines = []
-    for token in _parser().parse(text):
-        for child in token.children or []:
-            if child.type == "image" and not "".join(c.content for c in child.children or []).strip():
-                lines.append(token.map[0] if token.map else 0)
-    return lines
+                yield token, child

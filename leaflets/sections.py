@@ -8,7 +8,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .errors import ContentError
-from .markdown import images_without_alt, render_markdown
+from .markdown import images, render_markdown
 from .readability import plain_sentences
 from .readers import parse_yaml, read_text
 from .render import time_limit
@@ -76,7 +76,7 @@ def load_section(path: Path) -> Section:
                               "delete it (it often comes from pasting text out of another program)", line)
     slow = "its Markdown takes too long to read; look for long runs of [ ! * _ or < and remove them"
     with time_limit(MARKDOWN_SECONDS, lambda: ContentError.at(path, slow)):
-        no_alt = images_without_alt(body)
+        no_alt = [image.line for image in images(body) if not image.alt]
     if no_alt:
         raise ContentError.at(path, "every image needs alt text: ![what it shows](file.png)", body_line + no_alt[0])
     return Section(id=sid, path=path, meta=meta, body=body)

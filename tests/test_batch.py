@@ -388,3 +388,18 @@ def test_personalised_batch_files_are_readable_by_their_owner_only(make_project:
     assert runner.invoke(app, ["batch", str(root / "content/sets/test.yaml"), "-o", str(plain),
                                "--root", str(root)]).exit_code == 0
     assert oct((plain / "small.pdf").stat().st_mode & 0o777) == oct(0o644)
+
+
+def test_the_cache_hashes_every_module_but_a_tested_exclusion_list() -> None:
+    from leaflets import incremental
+
+    package = PACKAGE_ROOT / "leaflets"
+    hashed = {p.relative_to(package).as_posix() for p in incremental.output_modules()}
+    every = {p.relative_to(package).as_posix() for p in package.rglob("*.py")}
+    excluded = every - hashed
+    # Each exclusion names something that exists, and excludes only what it says.
+    for entry in incremental.NOT_OUTPUT_MODULES:
+        assert any(m == entry or (entry.endswith("/") and m.startswith(entry)) for m in excluded), entry
+    assert {"readers.py", "project.py", "sections.py", "details.py", "variants.py", "writers.py", "render.py",
+            "assemble.py", "markdown.py", "imposition.py", "schema.py", "library.py"} <= hashed
+    assert not any(m.startswith(("web/", "batch/")) for m in hashed)
