@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import random
 import signal
 import socket
 import subprocess
@@ -385,31 +384,50 @@ def _is_complete_pdf(path: Path, pages: int) -> bool:
     return data.startswith(b"%PDF-") and b"%%EOF" in data[-1024:] and pdf_pages(path) == pages
 
 
+_PAUSING_BUILD = textwrap.dedent("""
+    import os, sys, time
+    stage, number = sys.argv.pop(1), int(sys.argv.pop(1))
+    real = getattr(os, stage)
+    calls = [0]
+
+    def pause_at_number(*args, **kwargs):
+        calls[0] += 1
+        if calls[0] == number:
+            print("paused", flush=True)
+            time.sleep(120)
+        return real(*args, **kwargs)
+
+    setattr(os, stage, pause_at_number)
+    import cli
+    cli.main()
+""")
+
+
 def test_killing_a_build_never_leaves_a_truncated_pdf(make_project) -> None:
+    """Killed at known points of the write (before the Nth fsync, before the Nth rename): never a broken PDF."""
     body = "\n\n".join(f"Paragraph {i}. Your team will explain each step and answer your questions." for i in range(12))
     files = {"content/sections/gamma.md": section_text("Gamma section", body)}
     for i in range(2):
         files[f"content/leaflets/leaflet-{i}.yaml"] = f"title: Leaflet {i}\nsections: [alpha, gamma, beta]\n"
     root = make_project(files)
     out = root / "out"
-    command = [LEAFLETS, "build", "--all", "--root", str(root), "-o", str(out)]
-    started = time.monotonic()
-    subprocess.run(command, check=True, capture_output=True, timeout=120)
-    duration = time.monotonic() - started
+    args = ["build", "--all", "--root", str(root), "-o", str(out)]
+    subprocess.run([LEAFLETS, *args], check=True, capture_output=True, timeout=120)
     pages = {p.name: pdf_pages(p) for p in out.glob("*.pdf")}
     assert len(pages) == 3
 
-    rng = random.Random(20260101)
-    for fraction in (0.3, 0.5, 0.65, 0.8, 0.95):  # bounded: five kills spread over a build (writes come late)
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(duration * fraction * rng.uniform(0.9, 1.1))
+    for stage, number in (("fsync", 1), ("replace", 2), ("fsync", 3), ("replace", 3)):
+        process = subprocess.Popen([sys.executable, "-c", _PAUSING_BUILD, stage, str(number), *args], cwd=REPO,
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        assert process.stdout is not None and process.stdout.readline().strip() == "paused", (stage, number)
+        assert len(list(out.glob(".leaflets-*.partial"))) == 1, "killed while a file is being written"
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
+        assert sorted(p.name for p in out.glob("*.pdf")) == sorted(pages)
         for pdf in out.glob("*.pdf"):
-            assert pdf.name in pages, pdf.name
-            assert _is_complete_pdf(pdf, pages[pdf.name]), f"{pdf.name} is truncated after a kill"
+            assert _is_complete_pdf(pdf, pages[pdf.name]), f"{pdf.name} is truncated after a kill at {stage} {number}"
 
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run([LEAFLETS, *args], capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     assert not list(out.glob(".leaflets-*.partial"))
     assert {p.name: pdf_pages(p) for p in out.glob("*.pdf")} == pages
