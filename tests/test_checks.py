@@ -21,7 +21,7 @@ def test_medical_words_detected() -> None:
     assert "feel" not in words
 
 
-def test_clean_project_passes(runner: CliRunner, project: Path) -> None:
+def test_strict_check_fails_on_an_unused_glossary_term(runner: CliRunner, project: Path) -> None:
     result = runner.invoke(app, ["check", "--strict", "--root", str(project)])
     assert "Mean Flesch-Kincaid grade" in result.stdout
     # the fixture glossary has an unused term ('gamma'), which strict mode reports

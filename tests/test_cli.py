@@ -102,3 +102,22 @@ def test_every_command_has_help_with_an_example(runner: CliRunner) -> None:
     assert group.commands
     for name, command in group.commands.items():
         assert command.help and "Example:" in command.help, name
+
+
+def test_readme_documents_every_command_and_option() -> None:
+    """sqlite-utils style: a command or option the README does not mention is a failing test."""
+    import typer.main
+
+    from cli import app as cli_app
+
+    readme = (REPO / "README.md").read_text("utf-8")
+    group = typer.main.get_command(cli_app)
+    missing = []
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        if f"leaflets {name}" not in readme:
+            missing.append(f"leaflets {name}")
+        for param in command.params:
+            for flag in param.opts:
+                if flag.startswith("--") and flag != "--help" and flag not in readme:
+                    missing.append(f"leaflets {name} {flag}")
+    assert missing == []

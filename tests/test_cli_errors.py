@@ -353,3 +353,31 @@ def test_documented_limits_match_the_code() -> None:
     for key, field in Details.model_fields.items():
         limit = next(m.max_length for m in field.metadata if hasattr(m, "max_length"))
         assert f"| `{key}` | {limit:,} |" in doc, key
+
+
+EXACT_ERRORS = [
+    (["build", "nope"], "Error: unknown leaflet 'nope'; 'leaflets list' shows them all"),
+    (["build", "--sections", "alpha,alpha"], "Error: sections: lists a section twice: alpha"),
+    (["build", "--sections", "alpha,gamma"], "Error: sections: unknown section 'gamma'"),
+    (["build", "--sections", "alpha", "--title", "x" * 301], "Error: title: is too long: at most 300 characters"),
+    (["build", "small", "--set", "favourite=blue"],
+     "Error: --set: unknown detail key 'favourite'; use one of patient_name, prepared_by, team_name, team_phone, "
+     "next_appointment, notes"),
+    (["build", "small", "--set", "team_phone=" + "1" * 61],
+     "Error: --set: team_phone: is too long: at most 60 characters"),
+    (["build", "small", "--variant", "huge"],
+     "Error: unknown variant 'huge': choose one of standard, large-print, booklet"),
+    (["build", "small", "--site", "nowhere"], "Error: unknown site profile 'nowhere'"),
+    (["check", "--sources", "{root}/missing"], "Error: {root}/missing: the sources folder does not exist"),
+]
+
+
+@pytest.mark.parametrize(("args", "line"), EXACT_ERRORS, ids=lambda v: v[0] if isinstance(v, list) else None)
+def test_error_lines_exactly(runner: CliRunner, project: Path, args: list[str], line: str) -> None:
+    """sqlite-utils style: the whole line a user sees, and nothing else on stderr or stdout."""
+    args = [a.replace("{root}", str(project)) for a in args]
+    extra = ["-o", str(project / "out")] if args[0] == "build" else []
+    result = runner.invoke(app, [*args, "--root", str(project), *extra])
+    assert result.exit_code == 2
+    assert result.stderr == line.replace("{root}", str(project)) + "\n"
+    assert result.stdout == ""

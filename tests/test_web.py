@@ -426,24 +426,11 @@ def test_importing_the_web_module_does_not_load_weasyprint() -> None:
     assert subprocess.run([sys.executable, "-c", code], cwd=REPO).returncode == 0
 
 
-def test_loopback_and_the_loud_warning() -> None:
+def test_loopback_addresses() -> None:
     for host in ("127.0.0.1", "localhost", "::1", "[::1]", "127.0.0.2"):
         assert web.is_loopback(host), host
     for host in ("0.0.0.0", "192.168.1.5", "::", "example.org"):
         assert not web.is_loopback(host), host
-    warning = web.loud_warning("0.0.0.0")
-    assert warning.count("WARNING") >= 4 and "0.0.0.0" in warning
-
-
-def test_serve_command_is_in_the_cli() -> None:
-    from typer.testing import CliRunner
-
-    from cli import app
-
-    result = CliRunner().invoke(app, ["serve", "--help"])
-    assert result.exit_code == 0
-    for option in ("--host", "--port", "--root"):
-        assert option in result.output
 
 
 @pytest.mark.parametrize("rasteriser", ["pypdfium2", "pdftoppm"])
