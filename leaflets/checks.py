@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from .errors import ContentError, InputError
 from .library import Library
 from .project import find_project
 from .readability import score
-from .readers import today
+from .readers import load_yaml_mapping, today
 from .sections import Section
 
 MAX_GRADE = 8.0
@@ -22,21 +23,8 @@ MAX_REVIEW_YEARS = 3
 SHARED_RUN = 8
 """A run of this many words shared with a source page counts as copied."""
 
-_MEDICAL_SUFFIXES = (
-    "ectomy", "ectomies", "otomy", "itis", "oma", "omas", "therapy", "therapies", "inib", "umab", "imus",
-    "ology", "ologist", "ologists", "osis", "aemia", "emia",
-)
-_MEDICAL_PREFIXES = (
-    "metasta", "carcin", "nephr", "immuno", "cyto", "onco", "bisphosph", "embol", "ablat", "palliat",
-    "stereotact", "haemo",
-)
-_MEDICAL_WORDS = {
-    "tumour", "tumours", "biopsy", "scan", "scans", "artery", "arteries", "cytokine", "cytokines", "kinase",
-    "inhibitor", "inhibitors", "anaesthetic", "adjuvant", "recurrent", "recurrence", "metastatic", "fracture",
-    "fractures", "compression", "platelets", "neutrophils", "calcium", "haemoglobin", "thyroid", "catheter",
-    "probe", "palliative",
-}
-_COMMON = {"therapy", "therapies", "scan", "scans"}  # explained by the words around them when used alone
+MEDICAL_WORDS_FILE = Path(__file__).parent / "data" / "medical-words.yaml"
+"""The editorial word lists: which words look medical and so need a glossary entry."""
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]*[A-Za-z]")
 
 
@@ -69,17 +57,24 @@ class CheckReport:
         return not self.problems and all(s.passed for s in self.sections)
 
 
+@lru_cache(maxsize=1)
+def _word_lists() -> dict[str, tuple[str, ...]]:
+    data = load_yaml_mapping(MEDICAL_WORDS_FILE).data
+    return {key: tuple(str(word) for word in data[key]) for key in ("suffixes", "prefixes", "words", "common")}
+
+
 def medical_words(text: str) -> set[str]:
     """Words that look medical and so need a glossary entry."""
+    lists = _word_lists()
     found = set()
     for word in _WORD.findall(text):
         lower = word.lower()
-        if lower in _COMMON:
+        if lower in lists["common"]:
             continue
         if (
-            lower in _MEDICAL_WORDS
-            or any(lower.endswith(s) and len(lower) > len(s) + 2 for s in _MEDICAL_SUFFIXES)
-            or any(lower.startswith(p) for p in _MEDICAL_PREFIXES)
+            lower in lists["words"]
+            or any(lower.endswith(s) and len(lower) > len(s) + 2 for s in lists["suffixes"])
+            or any(lower.startswith(p) for p in lists["prefixes"])
         ):
             found.add(lower)
     return found
