@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Prove a refactor changes no output: build every recipe in every variant and paper (plus a
-personalised, an ad hoc, a print-ready and a batch run) with the code of BASE and with the code of
-this tree, both over this tree's content, templates and styles, and compare SHA-256 hashes.
+"""Prove a refactor changes no output: build every recipe in every variant, paper and site (plus a
+personalised, an ad hoc, a print-ready, an HTML and a batch run) with the code of BASE and with the
+code of this tree, and compare SHA-256 hashes. Both sides read the same content (this tree's, or
+HEAD's) from the same folder; each side uses its own templates and styles, which belong to its code.
 
 Usage:  scripts/compare_pdfs.py --base main        (exit 0: byte-identical; 1: a difference)
         scripts/compare_pdfs.py --base d7808fa --head HEAD   (two commits; the work tree may change meanwhile)
@@ -14,6 +15,7 @@ import argparse
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -67,6 +69,17 @@ def hashes_with(code_root: Path, project: Path) -> dict[str, str]:
     return result
 
 
+def project_for(code_root: Path, content_root: Path, folder: Path) -> Path:
+    """FOLDER made a project: CONTENT_ROOT's content with CODE_ROOT's templates and styles (same path each side)."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir()
+    shutil.copytree(content_root / "content", folder / "content")
+    for name in ("templates", "styles"):
+        shutil.copytree(code_root / name, folder / name)
+    return folder
+
+
 def export(rev: str, into: Path, name: str) -> Path:
     """The tree of REV unpacked into INTO/NAME: only its code is used."""
     archive = subprocess.run(["git", "-C", str(REPO), "archive", rev], capture_output=True, check=True).stdout
@@ -87,12 +100,14 @@ def main() -> int:
     parser.add_argument("--hashes", action="store_true", help="print this tree's hashes as JSON")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="compare-") as tmp:
-        project = export(args.head, Path(tmp), "head") if args.head else REPO
-        mine = hashes_with(project, project)
+        here = export(args.head, Path(tmp), "head") if args.head else REPO
+        folder = Path(tmp) / "project"
+        mine = hashes_with(here, project_for(here, here, folder))
         if args.hashes or not args.base:
             print(json.dumps(mine, indent=1, sort_keys=True))
             return 0
-        theirs = hashes_with(export(args.base, Path(tmp), "base"), project)
+        base = export(args.base, Path(tmp), "base")
+        theirs = hashes_with(base, project_for(base, here, folder))
     differ = sorted(k for k in mine.keys() | theirs.keys() if mine.get(k) != theirs.get(k))
     for key in differ:
         print(f"differs: {key}  base={theirs.get(key, 'missing')[:12]} here={mine.get(key, 'missing')[:12]}")
