@@ -30,3 +30,6 @@ _.status_code
 _.bleedbox
 _.validateLink
 _.attachments
+
+# Python calls a module-level __getattr__ for names it lacks (leaflets/__init__.py: the lazy API).
+_.__getattr__

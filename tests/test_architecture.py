@@ -22,3 +22,16 @@ def test_architecture_names_every_module_and_only_real_ones() -> None:
 def test_no_module_is_too_long() -> None:
     lengths = {m: len((REPO / m).read_text("utf-8").splitlines()) for m in _modules()}
     assert {m: n for m, n in lengths.items() if n > MAX_MODULE_LINES} == {}
+
+
+def test_the_public_api_is_importable_and_lazy() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, leaflets; assert 'leaflets.build' not in sys.modules; "
+            "from leaflets import BuildRequest, LeafletError, PrintOptions, build, check_content, create_app; "
+            "from leaflets import run_batch; "
+            "assert 'weasyprint' not in sys.modules; print(sorted(leaflets.__all__))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "'build'" in result.stdout and "'run_batch'" in result.stdout
