@@ -60,9 +60,11 @@ def hashes_with(code_root: Path, project: Path) -> dict[str, str]:
             out = Path(tmp) / name
             args = [a.format(two_sections=",".join(sections)) for a in args]
             command = [sys.executable, "-c", launcher, str(code_root), *args, "-o", str(out), "--root", str(project)]
-            done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+            # cwd: not this repo, or worker processes (which put the cwd first on sys.path) would import its code
+            done = subprocess.run(command, env=env, capture_output=True, text=True, check=False, cwd=tmp)
             if done.returncode != 0:
-                raise SystemExit(f"{name}: {' '.join(args)} failed:\n{done.stderr}")
+                raise SystemExit(f"{name}: {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+            print(f"{code_root.name}: {name} built", file=sys.stderr, flush=True)
             for path in sorted(out.rglob("*")):
                 if path.is_file() and not path.name.startswith("."):
                     result[f"{name}/{path.relative_to(out)}"] = hashlib.sha256(path.read_bytes()).hexdigest()
