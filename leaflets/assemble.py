@@ -15,15 +15,13 @@ from . import __version__
 from .errors import ContentError, InputError, Problem, RenderError
 from .library import Library, Recipe, SiteProfile, closest
 from .markdown import render_markdown
-from .project import PACKAGE_ROOT, Project
+from .project import Project
 from .schema import AdHocLeaflet, Details, Drug, GlossaryTerm, SourceRef
 from .sections import Section
 from .variants import PrintOptions
 
 STYLESHEETS = ("leaflet.css",)
 VARIANT_STYLESHEETS = {"large-print": "large-print.css", "booklet": "booklet.css"}
-DRAFT_LABEL_FILE = "draft-label.txt"
-"""The draft mark on every page and in the About box, in templates/ so editors can word it."""
 
 
 @dataclass(frozen=True)
@@ -162,10 +160,6 @@ def _environment(templates: Path) -> jinja2.Environment:
     )
     env.filters["markdown"] = lambda text: jinja2.utils.markupsafe.Markup(render_markdown(text or "", min_heading=3))
     env.filters["long_date"] = lambda d: f"{d.day} {d:%B %Y}" if d else "not recorded"
-    label_file = templates / DRAFT_LABEL_FILE
-    if not label_file.is_file():  # a project's own templates/ written before the label was a file
-        label_file = PACKAGE_ROOT / "templates" / DRAFT_LABEL_FILE
-    env.globals["draft_label"] = label_file.read_text("utf-8").strip()
     return env
 
 
@@ -179,16 +173,17 @@ def stylesheet_names(options: PrintOptions) -> list[str]:
     return names
 
 
-def page_css(plan: LeafletPlan, draft_label: str) -> str:
+def page_css(plan: LeafletPlan) -> str:
     """The per-leaflet CSS: page size, bleed and marks, the draft mark. Small, so parsed each time."""
     size = {"a4": "A4", "letter": "letter", "a5": "A5"}[plan.options.page_size]
     rules = [f"@page {{ size: {size}; }}"]
     if plan.options.print_ready:
         rules.append("@page { bleed: 3mm; marks: crop; }")
     if plan.is_draft:
-        label = '"' + draft_label.replace("\\", "\\\\").replace('"', '\\"') + '"'
-        mark = f"@top-right {{ content: {label}; }}"
-        rules.append(f"@page {{ {mark} }}@page :first {{ {mark} }}")
+        rules.append(
+            '@page { @top-right { content: "Draft: not yet clinically approved"; } }'
+            '@page :first { @top-right { content: "Draft: not yet clinically approved"; } }'
+        )
     return "\n".join(rules)
 
 
@@ -203,7 +198,7 @@ def render_html(plan: LeafletPlan, project: Project, link_styles: bool = True, q
             base_href=project.root.as_uri() + "/",
             styles_href=(project.styles.as_uri() + "/") if link_styles else None,
             stylesheets=stylesheet_names(plan.options),
-            page_css=page_css(plan, template.environment.globals["draft_label"]),
+            page_css=page_css(plan),
             generator=f"leaflets {__version__}",
             qr_svg=qr_svg,
             logo_href=(project.content / plan.site.file.logo).as_uri() if plan.site.file.logo else None,
