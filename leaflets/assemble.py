@@ -170,12 +170,14 @@ def stylesheet_names(options: PrintOptions) -> list[str]:
         names.append(VARIANT_STYLESHEETS[options.variant])
     if options.paper == "letter" and options.variant == "standard":
         names.append("letter.css")
+    if options.page_size == "half-letter":
+        names.append("half-letter.css")
     return names
 
 
 def page_css(plan: LeafletPlan) -> str:
     """The per-leaflet CSS: page size, bleed and marks, the draft mark. Small, so parsed each time."""
-    size = {"a4": "A4", "letter": "letter", "a5": "A5"}[plan.options.page_size]
+    size = {"a4": "A4", "letter": "letter", "a5": "A5", "half-letter": "5.5in 8.5in"}[plan.options.page_size]
     rules = [f"@page {{ size: {size}; }}"]
     if plan.options.print_ready:
         rules.append("@page { bleed: 3mm; marks: crop; }")

@@ -95,7 +95,7 @@ def render_plan(plan: LeafletPlan, project: Project, renderer=None, html: bool =
         from .imposition import impose_booklet
 
         try:
-            files[f"{options.booklet_stem(plan.id)}.pdf"] = impose_booklet(pdf)
+            files[f"{options.booklet_stem(plan.id)}.pdf"] = impose_booklet(pdf, options.paper)
         except ValueError as exc:
             raise RenderError(f"{plan.id}: could not make the booklet: {exc}") from None
     if html:

@@ -102,8 +102,10 @@ def impose_booklet(pages_pdf: bytes, paper: str = "a4") -> bytes:
 
         _copy_metadata(source, output)
         buffer = BytesIO()
-        # deterministic_id: the trailer /ID is a hash of the content, so the same pages give the same bytes.
-        output.save(buffer, deterministic_id=True, min_version=source.pdf_version, compress_streams=True)
+        # deterministic_id: the trailer /ID is a hash of the content, so the same pages give the same bytes;
+        # object streams keep the print file about as small as the reading file.
+        output.save(buffer, deterministic_id=True, min_version=source.pdf_version, compress_streams=True,
+                    object_stream_mode=pikepdf.ObjectStreamMode.generate)
     return buffer.getvalue()
 
 

@@ -24,7 +24,7 @@ log = logging.getLogger("leaflets")
 CACHE_NAME = ".leaflets-cache.json"
 """The manifest in the output folder: output file name -> key. Never holds personal details."""
 CACHE_FORMAT = 1
-_RENDER_PACKAGES = ("weasyprint", "pydyf", "pypdf", "segno", "jinja2", "markdown-it-py")
+_RENDER_PACKAGES = ("weasyprint", "pydyf", "pikepdf", "segno", "jinja2", "markdown-it-py")
 """Libraries whose upgrade can change the bytes of a PDF, so their versions are part of every key."""
 NOT_OUTPUT_MODULES = ("checks.py", "listing.py", "incremental.py", "batch/", "web/")
 """Modules (paths under leaflets/) that cannot change a PDF's bytes. Every other module is hashed, so a new

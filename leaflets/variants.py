@@ -34,9 +34,9 @@ class PrintOptions:
 
     @property
     def page_size(self) -> str:
-        """The CSS page size of the pages people read (booklets read as A5)."""
+        """The CSS page size of the pages people read: booklet pages are half a sheet (A5, or half-letter)."""
         if self.variant == "booklet":
-            return "a5"
+            return "a5" if self.paper == "a4" else "half-letter"
         return self.paper
 
     def file_stem(self, leaflet: str) -> str:
@@ -45,7 +45,7 @@ class PrintOptions:
         if self.variant == "large-print":
             parts.append("large-print")
         if self.variant == "booklet":
-            parts.append("a5")
+            parts.append(self.page_size)
         elif self.paper == "letter":
             parts.append("letter")
         if self.print_ready:
@@ -53,8 +53,13 @@ class PrintOptions:
         return "-".join(parts)
 
     def booklet_stem(self, leaflet: str) -> str:
-        """The file name (without .pdf) of the imposed booklet print file."""
-        return f"{leaflet}-booklet" + ("-print" if self.print_ready else "")
+        """The file name (without .pdf) of the imposed booklet print file; Letter sheets say so."""
+        parts = [leaflet, "booklet"]
+        if self.paper == "letter":
+            parts.append("letter")
+        if self.print_ready:
+            parts.append("print")
+        return "-".join(parts)
 
     def as_key(self) -> str:
         return f"{self.variant}/{self.paper}/{int(self.print_ready)}"
