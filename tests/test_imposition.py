@@ -231,3 +231,36 @@ def test_links_are_dropped_and_other_annotations_move_with_their_page() -> None:
     assert [float(v) for v in annots[0]["/Rect"]] == [431, 10, 521, 100]
     assert "/Annots" not in reader.pages[0] or not reader.pages[0]["/Annots"]
     assert len(reader.pages) == 2  # the link's destination page was not dragged into the print file
+
+
+HALF_LETTER = (396, 612)
+
+
+@pytest.mark.parametrize("count", [4, 6, 10])
+def test_half_letter_pages_are_imposed_on_letter_sheets(count: int) -> None:
+    imposed = impose_booklet(make_pdf(count, size=HALF_LETTER), "letter")
+    reader = PdfReader(BytesIO(imposed))
+    assert [(float(p.mediabox.width), float(p.mediabox.height)) for p in reader.pages] == [(792, 612)] * (
+        -(-count // 4) * 2
+    )
+    with pdfplumber.open(BytesIO(imposed)) as doc:
+        sides = [
+            tuple(page.crop(box).extract_text().strip() for box in ((0, 0, 396, 612), (396, 0, 792, 612)))
+            for page in doc.pages
+        ]
+        firsts = [min(c["x0"] for c in page.chars) for page in doc.pages]
+    assert sides == [(label(left, count), label(right, count)) for left, right in saddle_stitch_order(count)]
+    # the pages fill the sheet exactly, meeting at the fold: text 100 pt from a page's left edge
+    assert all(x == pytest.approx(100, abs=0.01) or x == pytest.approx(396 + 100, abs=0.01) for x in firsts)
+
+
+def test_letter_sheets_grow_for_bigger_pages_and_a4_sheets_stay() -> None:
+    a5_on_letter = PdfReader(BytesIO(impose_booklet(make_pdf(4), "letter")))
+    assert (float(a5_on_letter.pages[0].mediabox.width), float(a5_on_letter.pages[0].mediabox.height)) == (840, 612)
+    default = PdfReader(BytesIO(impose_booklet(make_pdf(4, size=HALF_LETTER))))
+    assert (float(default.pages[0].mediabox.width), float(default.pages[0].mediabox.height)) == (842, 612)
+
+
+def test_unknown_paper_is_rejected() -> None:
+    with pytest.raises(ValueError, match="choose one of a4, letter"):
+        impose_booklet(make_pdf(4), "a3")

@@ -29,7 +29,9 @@ MM = 72 / 25.4
 BLEED = 3 * MM
 TOLERANCE = 1.0  # points
 A4, A5, LETTER = (595.28, 841.89), (419.53, 595.28), (612.0, 792.0)
+HALF_LETTER = (396.0, 612.0)  # 5.5 x 8.5 in
 SHEET = (841.89, 595.28)  # A4 landscape
+LETTER_SHEET = (792.0, 612.0)  # US Letter landscape
 FOOTER = re.compile(r"Page (\d+) of (\d+)")
 
 LONG_TITLE = "Your first treatment for stage 4 kidney cancer"  # as long as the longest real title
@@ -64,6 +66,7 @@ COMBOS = [
     ("large-print", "a4", False),
     ("large-print", "letter", False),
     ("booklet", "a4", False),
+    ("booklet", "letter", False),
     ("standard", "a4", True),
     ("booklet", "a4", True),
 ]
@@ -182,6 +185,10 @@ def test_every_variant_builds_with_a_sensible_page_count(out: Path, leaflet: str
         ("short.pdf", A4),
         ("short-a5.pdf", A5),
         ("short-booklet.pdf", SHEET),
+        ("long-half-letter.pdf", HALF_LETTER),
+        ("long-booklet-letter.pdf", LETTER_SHEET),
+        ("short-half-letter.pdf", HALF_LETTER),
+        ("short-booklet-letter.pdf", LETTER_SHEET),
     ],
 )
 def test_page_sizes(out: Path, name: str, expected: tuple[float, float]) -> None:
@@ -265,9 +272,9 @@ def expected_numbers(count: int) -> list[tuple[int | None, int | None]]:
 
 
 @pytest.mark.parametrize("leaflet", LEAFLETS)
-@pytest.mark.parametrize("print_ready", [False, True])
-def test_booklet_sheets_fold_into_reading_order(out: Path, leaflet: str, print_ready: bool) -> None:
-    options = PrintOptions("booklet", "a4", print_ready)
+@pytest.mark.parametrize(("paper", "print_ready"), [("a4", False), ("a4", True), ("letter", False)])
+def test_booklet_sheets_fold_into_reading_order(out: Path, leaflet: str, paper: str, print_ready: bool) -> None:
+    options = PrintOptions("booklet", paper, print_ready)
     a5 = layout(out / f"{options.file_stem(leaflet)}.pdf")
     count = len(a5)
     sheets = layout(out / f"{options.booklet_stem(leaflet)}.pdf")
@@ -359,6 +366,7 @@ MARGINS = {"standard": (22, 24), "large-print": (18, 22), "booklet": (15, 17)}
         ("long-large-print.pdf", "large-print", 16, 18),
         ("long-large-print-letter.pdf", "large-print", 16, 18),
         ("long-a5.pdf", "booklet", 12, 12),
+        ("long-half-letter.pdf", "booklet", 12, 12),
     ],
 )
 def test_body_text_size(out: Path, name: str, variant: str, minimum: float, target: float) -> None:
@@ -387,7 +395,9 @@ def test_large_print_is_reflowed_not_scaled(out: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["long.pdf", "long-letter.pdf", "long-large-print.pdf", "long-large-print-letter.pdf", "long-a5.pdf"]
+    "name",
+    ["long.pdf", "long-letter.pdf", "long-large-print.pdf", "long-large-print-letter.pdf", "long-a5.pdf",
+     "long-half-letter.pdf"],
 )
 def test_notes_page_holds_all_its_writing_lines(out: Path, name: str) -> None:
     # The notes start a page and the contact box starts the next: writing lines that spill over would
@@ -409,6 +419,7 @@ WRITING_LINES = {"standard": (11, 12), "large-print": (14, 7), "booklet": (8.5, 
         ("long-large-print.pdf", "large-print"),
         ("long-large-print-letter.pdf", "large-print"),
         ("long-a5.pdf", "booklet"),
+        ("long-half-letter.pdf", "booklet"),
         ("notes/long-large-print-letter.pdf", "large-print"),
         ("notes/long-a5.pdf", "booklet"),
     ],
@@ -437,6 +448,7 @@ def test_writing_lines_are_never_split_across_pages(out: Path, name: str, varian
         ("long-large-print.pdf", "large-print"),
         ("long-large-print-letter.pdf", "large-print"),
         ("long-a5.pdf", "booklet"),
+        ("long-half-letter.pdf", "booklet"),
     ],
 )
 def test_running_title_and_draft_mark_do_not_touch(out: Path, name: str, variant: str) -> None:
@@ -451,7 +463,7 @@ def test_running_title_and_draft_mark_do_not_touch(out: Path, name: str, variant
                 assert min(c["x0"] for c in draft if abs(c["top"] - line_top) < 2) - max(same) >= 3 * MM
 
 
-@pytest.mark.parametrize("name", ["long.pdf", "long-large-print.pdf", "long-a5.pdf"])
+@pytest.mark.parametrize("name", ["long.pdf", "long-large-print.pdf", "long-a5.pdf", "long-half-letter.pdf"])
 def test_drug_table_caption_stays_with_its_table(out: Path, name: str) -> None:
     texts = [page.text() for page in layout(out / name) if "Medicines in this section" in page.text()]
     assert texts and re.search(r"\bMedicine\s+Brand\b", texts[0].split("Medicines in this section", 1)[1])

@@ -172,7 +172,7 @@ def test_api_booklet_gives_reading_pages_or_the_print_file(client: FlaskClient) 
     assert reading.headers["Content-Disposition"].endswith('filename="small-a5.pdf"')
     imposed = api_pdf(client, variant="booklet", file="booklet", paper="letter")
     assert imposed.status_code == 200
-    assert imposed.headers["Content-Disposition"].endswith('filename="small-booklet.pdf"')
+    assert imposed.headers["Content-Disposition"].endswith('filename="small-booklet-letter.pdf"')
     wrong = api_pdf(client, variant="standard", file="booklet")
     assert wrong.status_code == 400 and "booklet" in wrong.get_json()["error"]
 
