@@ -264,3 +264,12 @@ def test_letter_sheets_grow_for_bigger_pages_and_a4_sheets_stay() -> None:
 def test_unknown_paper_is_rejected() -> None:
     with pytest.raises(ValueError, match="choose one of a4, letter"):
         impose_booklet(make_pdf(4), "a3")
+
+
+@pytest.mark.parametrize("password", ["", "secret"])
+def test_encrypted_pdf_is_rejected(password: str) -> None:
+    source = pikepdf.open(BytesIO(make_pdf(4)))
+    buffer = BytesIO()
+    source.save(buffer, encryption=pikepdf.Encryption(user=password, owner="owner"))
+    with pytest.raises(ValueError, match="encrypted"):
+        impose_booklet(buffer.getvalue())
