@@ -59,7 +59,7 @@ def test_batch_output_matches_single_builds(make_project: MakeProject) -> None:
     out = root / "out"
     result = run_batch(root / "content/sets/test.yaml", out, jobs=2, root=root)
     assert result.exit_code == 0, result.failure_lines()
-    assert result.pool_started and result.count("built") == 3  # a booklet is the same on either paper
+    assert result.pool_started and result.count("built") == 4  # Letter booklets are half-letter on Letter sheets
     project = Project(root)
     library = Library(project)
     for leaflet in ("small",):
@@ -73,7 +73,8 @@ def test_batch_output_matches_single_builds(make_project: MakeProject) -> None:
                 assert pdf_text(made) == pdf_text(data)
                 assert made.read_bytes() == data  # rendering is deterministic, so even the bytes agree
     assert sorted(p.name for p in out.iterdir()) == sorted([
-        CACHE_NAME, "small.pdf", "small-letter.pdf", "small-a5.pdf", "small-booklet.pdf"
+        CACHE_NAME, "small.pdf", "small-letter.pdf", "small-a5.pdf", "small-booklet.pdf",
+        "small-half-letter.pdf", "small-booklet-letter.pdf",
     ])
 
 

@@ -94,7 +94,7 @@ def find_set_file(set_path: Path | str, project: Project) -> Path:
 
 
 def jobs_from_set(leaflet_set: LeafletSet, library: Library, out_dir: Path) -> list[BatchJob]:
-    """Every (leaflet, variant, paper) of a set; a booklet is the same on every paper, so it is made once."""
+    """Every (leaflet, variant, paper) of a set; jobs that would write the same files are made once."""
     jobs: list[BatchJob] = []
     seen: set[tuple[str, ...]] = set()
     root, out = str(library.project.root), str(out_dir.resolve())
