@@ -34,7 +34,7 @@ LAYOUTS: dict[str, tuple[str, str, str]] = {
     # form value: (variant, file, label)
     "standard": ("standard", "reading", "Standard"),
     "large-print": ("large-print", "reading", "Large print"),
-    "booklet": ("booklet", "reading", "Booklet: A5 pages to read"),
+    "booklet": ("booklet", "reading", "Booklet: pages to read (A5, or half-letter on US Letter)"),
     "booklet-print": ("booklet", "booklet", "Booklet: print file to fold"),
 }
 PAPER_LABELS = {"a4": "A4", "letter": "US Letter"}
