@@ -32,8 +32,8 @@ sys.path.insert(0, str(REPO))
 from leaflets.build import BuildRequest, plans_for, render_plan  # noqa: E402
 from leaflets.imposition import impose_booklet  # noqa: E402
 from leaflets.library import Library  # noqa: E402
-from leaflets.options import PrintOptions  # noqa: E402
 from leaflets.project import find_project  # noqa: E402
+from leaflets.variants import PrintOptions  # noqa: E402
 
 RESULTS = REPO / "benchmarks" / "RESULTS.md"
 SECTION = "## Booklet imposition"
