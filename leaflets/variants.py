@@ -36,7 +36,7 @@ class PrintOptions:
     def page_size(self) -> str:
         """The CSS page size of the pages people read: booklet pages are half a sheet (A5, or half-letter)."""
         if self.variant == "booklet":
-            return "a5" if self.paper == "a4" else "half-letter"
+            return "half-letter" if self.paper == "letter" else "a5"
         return self.paper
 
     def file_stem(self, leaflet: str) -> str:
