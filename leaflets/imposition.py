@@ -92,13 +92,13 @@ def impose_booklet(pages_pdf: bytes, paper: str = "a4") -> bytes:
                     annots.extend(_moved_annotations(source, output, pages[number - 1], placement))
                     numbers = " ".join(_number(v) for v in placement)
                     drawing.append(f"q {numbers} cm /Page{number} Do Q\n".encode())
-            sheet.obj.Resources = pikepdf.Dictionary(XObject=forms)
-            sheet.obj.Contents = output.make_stream(b"".join(drawing))
+            sheet.obj["/Resources"] = pikepdf.Dictionary(XObject=forms)
+            sheet.obj["/Contents"] = output.make_stream(b"".join(drawing))
             if annots:
-                sheet.obj.Annots = annots
+                sheet.obj["/Annots"] = annots
             if bleed:
-                sheet.obj.TrimBox = pikepdf.Array([bleed, bleed, bleed + 2 * width, bleed + height])
-                sheet.obj.BleedBox = pikepdf.Array([0, 0, sheet_width, sheet_height])
+                sheet.obj["/TrimBox"] = pikepdf.Array([bleed, bleed, bleed + 2 * width, bleed + height])
+                sheet.obj["/BleedBox"] = pikepdf.Array([0, 0, sheet_width, sheet_height])
 
         _copy_metadata(source, output)
         buffer = BytesIO()
@@ -224,8 +224,8 @@ def _placement(page: pikepdf.Page, at: tuple[float, float], bleed: float) -> Mat
 def _form(page: pikepdf.Page, bleed: float, outer: str) -> pikepdf.Stream:
     """PAGE as a form XObject (in the reading file) whose /BBox clips it to the part that is printed."""
     form = page.as_form_xobject(handle_transformations=False)
-    form.BBox = pikepdf.Array(_clip(page, bleed, outer))
-    form.Matrix = pikepdf.Array([1, 0, 0, 1, 0, 0])
+    form["/BBox"] = pikepdf.Array(_clip(page, bleed, outer))
+    form["/Matrix"] = pikepdf.Array([1, 0, 0, 1, 0, 0])
     return form
 
 
@@ -248,10 +248,10 @@ def _moved_annotations(
             pikepdf.Dictionary({k: v for k, v in annot.items() if k not in _DROPPED_ANNOT_KEYS})
         )
         if "/Rect" in moved:
-            moved.Rect = pikepdf.Array(_bounds(placement, _rect(moved.Rect)))
+            moved["/Rect"] = pikepdf.Array(_bounds(placement, _rect(moved["/Rect"])))
         if "/QuadPoints" in moved:
-            points = [float(v) for v in moved.QuadPoints]
-            moved.QuadPoints = pikepdf.Array(
+            points = [float(v) for v in moved["/QuadPoints"]]
+            moved["/QuadPoints"] = pikepdf.Array(
                 [v for i in range(0, len(points) - 1, 2) for v in _apply(placement, points[i], points[i + 1])]
             )
         moved_annots.append(output.copy_foreign(moved))
@@ -267,7 +267,7 @@ def _copy_metadata(source: pikepdf.Pdf, output: pikepdf.Pdf) -> None:
             output.docinfo[key] = pikepdf.String(str(info[key]))
     output.docinfo["/Producer"] = pikepdf.String(PRODUCER)
     if "/Title" in info:  # like the reading file: viewers show the title, not the file name
-        output.Root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
+        output.Root["/ViewerPreferences"] = pikepdf.Dictionary(DisplayDocTitle=True)
     lang = source.Root.get("/Lang")
     if lang is not None:
-        output.Root.Lang = pikepdf.String(str(lang))
+        output.Root["/Lang"] = pikepdf.String(str(lang))
