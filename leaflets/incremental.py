@@ -27,7 +27,9 @@ CACHE_NAME = ".leaflets-cache.json"
 CACHE_FORMAT = 1
 _RENDER_PACKAGES = ("weasyprint", "pydyf", "pikepdf", "segno", "jinja2", "markdown-it-py")
 """Libraries whose upgrade can change the bytes of a PDF, so their versions are part of every key."""
-NOT_OUTPUT_MODULES = ("checks.py", "listing.py", "incremental.py", "batch/", "web/")
+NOT_OUTPUT_MODULES = (
+    "checks.py", "listing.py", "incremental.py", "init_project.py", "overrides.py", "api.py", "batch/", "web/",
+)
 """Modules (paths under leaflets/) that cannot change a PDF's bytes. Every other module is hashed, so a new
 module shapes the cache key until it is listed here (tests/test_batch.py checks this list)."""
 

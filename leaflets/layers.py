@@ -13,9 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ASSET_KINDS = ("content", "templates", "styles")
-"""The folders that hold leaflet material, in every layer."""
-
 _PACKAGE_DIR = Path(__file__).resolve().parent
 PACKAGED_DATA = _PACKAGE_DIR / "_builtin"
 """Where a built wheel keeps its copy of content/, templates/ and styles/ (setup.py copies them there)."""
@@ -33,8 +30,7 @@ BUILTIN_ROOT = find_builtin_root()
 BUILT_IN = "built-in"
 LOCAL = "local"
 REPLACING = "local replacing built-in"
-ORIGINS = (BUILT_IN, LOCAL, REPLACING)
-"""Where an item comes from, as `leaflets list` shows it."""
+"""Where an item comes from, as `leaflets list` shows it: BUILT_IN, LOCAL or REPLACING."""
 
 HASH_CHARS = 12
 """Hex digits of SHA-256 kept in `based_on`: short enough to read, far too many to collide by chance."""
@@ -60,10 +56,6 @@ class Item:
     path: Path
     origin: str
     builtin_path: Path | None = None
-
-    @property
-    def replaces_builtin(self) -> bool:
-        return self.origin == REPLACING
 
 
 def origin_of(found_in: list[str]) -> str:
