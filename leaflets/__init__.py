@@ -35,7 +35,11 @@ _API = {
     "RenderError": "errors",
     "PrintOptions": "variants",
 }
-__all__ = ["__version__", *_API]
+__all__ = [  # the names of _API, written out so that tools can read them
+    "__version__", "build_leaflet", "build_set", "leaflet_pdf", "open_library", "init_project", "Library",
+    "BuildRequest", "build", "check_content", "run_batch", "create_app", "LeafletError", "ContentError",
+    "InputError", "RenderError", "PrintOptions",
+]
 
 if TYPE_CHECKING:  # pragma: no cover
     from .api import build_leaflet, build_set, leaflet_pdf, open_library
