@@ -46,3 +46,13 @@ def test_one_bad_value_builds_nothing(project: Path, runner: CliRunner) -> None:
     assert result.exit_code == 2
     assert "Error: unknown variant 'huge': choose one of standard, large-print, booklet" in result.output
     assert not out.exists()
+
+
+def test_a_booklet_on_each_paper(project: Path, runner: CliRunner) -> None:
+    out = project / "out"
+    result = runner.invoke(app, ["build", "small", "--root", str(project), "-o", str(out), "--variant", "booklet",
+                                 "--paper", "a4,letter"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "small-a5.pdf", "small-booklet-letter.pdf", "small-booklet.pdf", "small-half-letter.pdf"]
+    assert page_size(out / "small-booklet-letter.pdf") == (792, 612)
