@@ -19,12 +19,18 @@ if TYPE_CHECKING:  # pragma: no cover
 
 from .app import create_app
 from .config import MAX_BODY_BYTES
+from .rendering import QUEUE_LIMIT
 from .security import is_loopback
 
 log = logging.getLogger("leaflets.web")
 
+SERVER_THREADS = QUEUE_LIMIT + 8
+"""Enough request threads for a full render queue plus page loads: a request beyond the queue gets a 503
+with Retry-After at once, instead of waiting unseen in waitress's own backlog."""
+
+
 def make_server(
-    app: Flask, host: str = "127.0.0.1", port: int = 8000, threads: int = 4
+    app: Flask, host: str = "127.0.0.1", port: int = 8000, threads: int = SERVER_THREADS
 ) -> BaseWSGIServer | MultiSocketServer:
     """A waitress server for APP (pure Python, runs on Windows too); port 0 picks a free port."""
     from waitress import create_server
@@ -88,6 +94,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, root: Path | str | None = N
         pass
     finally:
         server.close()
+        app.extensions["leaflets"].renders.close()
     print("Stopped. Nothing was saved.", file=sys.stderr)
 
 
