@@ -23,8 +23,9 @@ from ..record.handout import with_recording
 from ..schema import Details
 from ..writers import clean_partials, prepare_folder
 from .jobs import BatchJob, JobOutcome, error_line, find_set_file, jobs_from_data, jobs_from_set
-from .pool import default_jobs, run_pool, warm_up_workers
+from .pool import default_jobs, run_pool
 from .report import BatchResult, JobRecord, check_report_path, write_report
+from .warm import ParentWarmUp
 from .worker import run_job
 
 VARIANT_COST = {"standard": 1.0, "large-print": 1.3, "booklet": 1.8}
@@ -111,14 +112,15 @@ def run_batch(
     folder = prepare_folder(folder)
     clean_partials(folder)
     cache = BuildCache.load(folder)
-    records = plan_records(batch_jobs, library, cache, force, on_first_pending=warm_up_workers)
+    warm_up = ParentWarmUp(library)
+    records = plan_records(batch_jobs, library, cache, force, on_first_pending=warm_up.begin)
     result = BatchResult(leaflet_set.id, folder, records, personalised=data_csv is not None, report_path=report)
     pending = [r for r in records if r.status == "pending"]
     if pending:
         result.workers = min(jobs or default_jobs(), len(pending))
         result.pool_started = True
         try:
-            result.interrupted = run_pool(pending, cache, result.workers, show_progress, runner)
+            result.interrupted = run_pool(pending, cache, result.workers, show_progress, runner, warm_up.finish)
         finally:
             cache.save()
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import heapq
 import itertools
@@ -226,10 +227,8 @@ class RenderPool:
 
     def _retire(self, worker: _Worker) -> None:
         """Ask a worker to exit, kill it if it does not, and reap it."""
-        try:
+        with contextlib.suppress(OSError, ValueError):
             worker.conn.send(None)
-        except (OSError, ValueError):
-            pass
         worker.process.join(STOP_SECONDS)
         if worker.process.is_alive():
             _kill(worker)

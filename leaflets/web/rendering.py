@@ -11,7 +11,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from io import BytesIO
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..assemble import LeafletPlan, plan_leaflet
 from ..build import RenderedLeaflet
