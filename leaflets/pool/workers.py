@@ -92,6 +92,7 @@ class RenderPool:
         self._start_lock = threading.Lock()
         self.retired = 0
         self.timed_out = 0
+        self.running = 0
 
     def start(self) -> RenderPool:
         """Warm the parent, then fork every worker before the slot threads exist."""
@@ -184,18 +185,25 @@ class RenderPool:
                 self._ready.wait()
             if not self._heap:
                 return None
+            self.running += 1
             return heapq.heappop(self._heap)
 
     def _serve(self, slot: int) -> None:
         while (task := self._next()) is not None:
             if not task.future.set_running_or_notify_cancel():
+                with self._ready:
+                    self.running -= 1
                 continue
             worker = self._workers[slot]
             if worker is None or not worker.process.is_alive():
                 if worker is not None:
                     self._retire(worker)
                 worker = self._workers[slot] = self._fork()
-            self._run(slot, worker, task)
+            try:
+                self._run(slot, worker, task)
+            finally:
+                with self._ready:
+                    self.running -= 1
 
     def _run(self, slot: int, worker: _Worker, task: _Task) -> None:
         try:

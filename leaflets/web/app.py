@@ -23,13 +23,13 @@ from flask import Flask
 from ..project import find_project
 from . import routes, security
 from .config import MAX_BODY_BYTES, WEB_TEMPLATES
-from .rendering import Renders, Thumbnails
+from .rendering import QUEUE_LIMIT, Renders, Thumbnails
 from .security import LOOPBACK_NAMES
 from .state import WebState
 
 
 def create_app(root: Path | str | None = None, workers: int | None = None,
-               render_seconds: float | None = None) -> Flask:
+               render_seconds: float | None = None, queue_limit: int = QUEUE_LIMIT) -> Flask:
     """The Flask app for one project; WeasyPrint loads only when the first PDF is made (or the server warms)."""
     project = find_project(root)
     app = Flask(__name__, template_folder=str(WEB_TEMPLATES), static_folder=None)
@@ -41,7 +41,7 @@ def create_app(root: Path | str | None = None, workers: int | None = None,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    renders = Renders(project, workers=workers, seconds=render_seconds)
+    renders = Renders(project, workers=workers, seconds=render_seconds, queue_limit=queue_limit)
     app.extensions["leaflets"] = WebState(project, renders, Thumbnails(renders))
     security.install(app)
     app.register_blueprint(routes.web)
