@@ -18,6 +18,7 @@ from .markdown import render_markdown
 from .project import Project
 from .schema import AdHocLeaflet, Details, Drug, GlossaryTerm, SourceRef
 from .sections import Section
+from .slots import CoverSlot, cover_slot
 from .variants import PrintOptions
 
 STYLESHEETS = ("leaflet.css",)
@@ -198,8 +199,14 @@ def page_css(plan: LeafletPlan) -> str:
     return "\n".join(rules)
 
 
-def render_html(plan: LeafletPlan, project: Project, link_styles: bool = True, qr_svg: str | None = None) -> str:
-    """Render the leaflet's HTML; with LINK_STYLES it renders alone (the plain weasyprint command)."""
+def render_html(plan: LeafletPlan, project: Project, link_styles: bool = True, qr_svg: str | None = None,
+                slot: CoverSlot | None | bool = True) -> str:
+    """Render the leaflet's HTML; with LINK_STYLES it renders alone (the plain weasyprint command).
+
+    SLOT is the cover slot's shape; True means the one the details need at the normal text size.
+    """
+    if slot is True:
+        slot = cover_slot(plan.details)
     try:
         template = _environment(project.folders("templates")).get_template("leaflet.html")
         stylesheets = [project.find("styles", name) for name in stylesheet_names(plan.options, project)]
@@ -212,6 +219,7 @@ def render_html(plan: LeafletPlan, project: Project, link_styles: bool = True, q
             page_css=page_css(plan),
             generator=f"leaflets {__version__}",
             qr_svg=qr_svg,
+            cover_slot=slot or None,
             logo_href=(plan.site.content_dir / plan.site.file.logo).as_uri()
             if plan.site.file.logo and plan.site.content_dir else None,
         )

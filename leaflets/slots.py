@@ -1,0 +1,63 @@
+"""The fixed-size slot for personal details on the cover: how many rows, how small, and whether it fits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .schema import Details
+
+COVER_FIELDS = ("patient_name", "prepared_by", "team_name", "team_phone", "next_appointment")
+"""The details shown on the cover, one row each; notes go on the notes page."""
+SLOT_CLASS = "personal-slot"
+LAST_FIT = 3
+"""slot-fit-1 and -2 set the details smaller inside the fixed slot; slot-fit-3 lets the slot grow instead."""
+
+
+@dataclass(frozen=True)
+class CoverSlot:
+    """The cover slot's shape: its height comes from ROWS only; FIT is the text-size step inside it."""
+
+    rows: int
+    fit: int = 0
+
+    @property
+    def fixed(self) -> bool:
+        """True while the slot keeps its fixed height (so pages without details can be reused)."""
+        return self.fit < LAST_FIT
+
+
+def cover_slot(details: Details, fit: int = 0) -> CoverSlot | None:
+    """The slot these details need, or None when no cover detail was given."""
+    rows = sum(1 for name in COVER_FIELDS if getattr(details, name))
+    return CoverSlot(rows, fit) if rows else None
+
+
+def tail_is_personal(details: Details) -> bool:
+    """True when the pages after the main text (notes, contact box) show a detail."""
+    return bool(details.notes or details.team_name or details.team_phone)
+
+
+def slot_overflows(document: Any) -> bool:
+    """True when the laid-out cover slot's text is taller than the slot (it would overlap what follows)."""
+    for page in document.pages[:2]:
+        for box in walk(page._page_box):
+            if SLOT_CLASS in _classes(box):
+                content = sum(child.margin_height() for child in getattr(box, "children", ()))
+                return content > box.height + 0.01
+    return False
+
+
+def walk(box: Any) -> Iterator[Any]:
+    """Every box under BOX, depth first, in drawing order."""
+    yield box
+    for child in getattr(box, "children", ()):
+        yield from walk(child)
+
+
+def _classes(box: Any) -> tuple[str, ...]:
+    element = getattr(box, "element", None)
+    if element is None or getattr(box, "element_tag", None) != "div":
+        return ()
+    return tuple((element.get("class") or "").split())

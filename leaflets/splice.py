@@ -1,0 +1,129 @@
+"""Page reuse: lay out only the pages with personal details and join them to a cached generic layout.
+
+A personalised leaflet differs from its generic edition (same content, options and empty slot) only on
+the cover and, when notes or a team are given, on the pages after the main text. The cover slot has a
+fixed height, so every page break stays where the generic layout put it. A *short* document is laid
+out instead of the whole leaflet: the cover and contents with the sections that start on page 1 plus
+one more (so page 1 breaks exactly as in the full leaflet), then one empty page for each page in
+between (carrying the anchors the contents' page numbers point to), then the notes, contact box,
+glossary and about box when they show a detail. Its personal pages replace the generic ones.
+
+`join` checks that the short document has as many pages as the generic one, that page 1 is laid out
+exactly as the generic page 1 outside the slot, and that the later parts start on the same pages;
+anything else returns None and the caller lays out the whole leaflet instead.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .slots import SLOT_CLASS, walk
+
+_SECTION = re.compile(r'<section class="content-section" id="(s-[^"]+)"')
+TAIL_IDS = ("notes", "contact", "glossary", "about")
+_GAP_CSS = "<style>.reuse-gap { break-before: page; }</style>\n</head>"
+
+
+@dataclass
+class PageMap:
+    """Where things are in a laid-out leaflet: page count, each anchor's page, each section's last page."""
+
+    count: int
+    anchors: dict[str, int] = field(default_factory=dict)
+    last_page: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ShortDocument:
+    """The HTML to lay out, and which of its pages replace the generic ones."""
+
+    html: str
+    personal_pages: tuple[int, ...]
+    tail_start: int | None
+
+
+def page_map(document: Any) -> PageMap:
+    """The anchors and section extents of a laid-out Document."""
+    found = PageMap(len(document.pages))
+    for number, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            found.anchors.setdefault(anchor, number)
+        for box in walk(page._page_box):
+            if getattr(box, "element_tag", None) == "section" and box.element is not None:
+                ident = box.element.get("id")
+                if ident:
+                    found.last_page[ident] = number
+    return found
+
+
+def short_document(html: str, generic: PageMap, tail_personal: bool) -> ShortDocument | None:
+    """The short document for HTML (the full personalised leaflet), or None if its shape is unexpected."""
+    sections = [(match.start(), match.group(1)) for match in _SECTION.finditer(html)]
+    main_end = html.find("</main>")
+    notes_start = html.find('<section class="notes"')
+    body_end = html.rfind("</body>")
+    if not sections or min(main_end, notes_start, body_end) < 0 or "</head>" not in html:
+        return None
+    ids = [ident for _, ident in sections]
+    if any(ident not in generic.anchors or ident not in generic.last_page for ident in ids):
+        return None
+    if any(ident not in generic.anchors for ident in TAIL_IDS if f'id="{ident}"' in html):
+        return None
+    front = sum(1 for ident in ids if generic.anchors[ident] == 0) + 1  # and one more: page 1 breaks alike
+    front = min(front, len(ids))
+    front_end = generic.last_page[ids[front - 1]]
+    tail_start = generic.anchors["notes"] if tail_personal else generic.count
+    if front_end >= tail_start:
+        return None  # a short leaflet: nothing in between to reuse
+    by_page: dict[int, list[str]] = {}
+    later = ids[front:] + ([] if tail_personal else [i for i in TAIL_IDS if i in generic.anchors])
+    for ident in later:
+        by_page.setdefault(generic.anchors[ident], []).append(ident)
+    if any(page < front_end for page in by_page):
+        return None
+    gaps = [f'<div id="{ident}"></div>' for ident in by_page.get(front_end, [])]
+    for page in range(front_end + 1, tail_start):
+        gaps.append('<div class="reuse-gap"></div>')
+        gaps.extend(f'<div id="{ident}"></div>' for ident in by_page.get(page, []))
+    front_html = html[:sections[front][0]] if front < len(sections) else html[:main_end]
+    short = front_html + "\n".join(gaps) + "\n" + html[main_end:notes_start]
+    if tail_personal:
+        short += html[notes_start:body_end]
+    short = short.replace("</head>", _GAP_CSS, 1) + html[body_end:]
+    personal = (0, *range(tail_start, generic.count))
+    return ShortDocument(short, personal, tail_start if tail_personal else None)
+
+
+def join(generic: Any, generic_map: PageMap, short: Any, plan: ShortDocument) -> list[Any] | None:
+    """The pages of the personalised leaflet, or None when the short layout does not match the generic one."""
+    if len(short.pages) != generic_map.count:
+        return None
+    if signature(short.pages[0]) != signature(generic.pages[0]):
+        return None
+    if plan.tail_start is not None:
+        short_map = {anchor: n for n, page in enumerate(short.pages) for anchor in page.anchors}
+        for ident in TAIL_IDS:
+            if ident in generic_map.anchors and short_map.get(ident) != generic_map.anchors[ident]:
+                return None
+    chosen = set(plan.personal_pages)
+    return [short.pages[n] if n in chosen else page for n, page in enumerate(generic.pages)]
+
+
+def signature(page: Any) -> list[tuple[Any, ...]]:
+    """Every box's kind, place, size and text on a page, except inside the personal slot."""
+    found: list[tuple[Any, ...]] = []
+    _sign(page._page_box, found)
+    return found
+
+
+def _sign(box: Any, found: list[tuple[Any, ...]]) -> None:
+    element = getattr(box, "element", None)
+    tag = getattr(box, "element_tag", None)
+    found.append((type(box).__name__, tag, round(box.position_x, 4), round(box.position_y, 4),
+                  round(box.width or 0, 4), round(box.height or 0, 4), getattr(box, "text", None)))
+    if tag == "div" and element is not None and SLOT_CLASS in (element.get("class") or "").split():
+        return  # the slot itself must match; what is inside it is the personal part
+    for child in getattr(box, "children", ()):
+        _sign(child, found)
