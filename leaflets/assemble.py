@@ -219,7 +219,7 @@ def render_html(plan: LeafletPlan, project: Project, link_styles: bool = True, q
             page_css=page_css(plan),
             generator=f"leaflets {__version__}",
             qr_svg=qr_svg,
-            cover_slot=slot or None,
+            slots=slot or None,
             logo_href=(plan.site.content_dir / plan.site.file.logo).as_uri()
             if plan.site.file.logo and plan.site.content_dir else None,
         )

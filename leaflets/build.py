@@ -14,6 +14,7 @@ from .library import Library
 from .project import Project, find_project
 from .qr import qr_img, qr_target
 from .schema import Details
+from .slots import CoverSlot
 from .variants import PrintOptions
 from .writers import clean_partials, prepare_folder, write_files
 
@@ -89,19 +90,29 @@ def plans_for(library: Library, request: BuildRequest) -> list[LeafletPlan]:
     return plans
 
 
-def leaflet_html(plan: LeafletPlan, project: Project, link_styles: bool) -> str:
+def leaflet_html(plan: LeafletPlan, project: Project, link_styles: bool, slot: CoverSlot | None | bool = True) -> str:
     """The leaflet's HTML, with its QR code when the site profile gives an address."""
     target = qr_target(plan.site, plan.id)
-    return render_html(plan, project, link_styles=link_styles, qr_svg=qr_img(target) if target else None)
+    return render_html(plan, project, link_styles=link_styles, qr_svg=qr_img(target) if target else None, slot=slot)
 
 
-def render_plan(plan: LeafletPlan, project: Project, renderer=None, html: bool = False) -> RenderedLeaflet:  # noqa: ANN001
-    """Render one plan to the bytes of every file it produces (PDFs, and HTML if asked)."""
+def render_plan(plan: LeafletPlan, project: Project, renderer=None, html: bool = False,  # noqa: ANN001
+                reuse: bool = False) -> RenderedLeaflet:
+    """Render one plan to the bytes of every file it produces (PDFs, and HTML if asked).
+
+    REUSE (the batch and web workers) joins a personalised leaflet's pages with details to a cached
+    generic layout; the bytes are the same as without it.
+    """
     renderer = renderer or get_renderer(project)
     options = plan.options
-    pdf = renderer.render(
-        leaflet_html(plan, project, link_styles=False), project.root.as_uri() + "/", stylesheet_names(options, project)
-    )
+    if plan.details.printed():
+        from .personal import personal_pdf
+
+        pdf = personal_pdf(plan, project, renderer, reuse=reuse)
+    else:
+        pdf = renderer.render(
+            leaflet_html(plan, project, link_styles=False), project.root.as_uri() + "/", stylesheet_names(options, project)
+        )
     files = {f"{options.file_stem(plan.id)}.pdf": pdf}
     if options.variant == "booklet":
         from .imposition import impose_booklet

@@ -1,4 +1,4 @@
-"""The fixed-size slot for personal details on the cover: how many rows, how small, and whether it fits."""
+"""The fixed-size slots for personal details (cover, notes): how many rows, how small, and whether they fit."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ LAST_FIT = 3
 
 @dataclass(frozen=True)
 class CoverSlot:
-    """The cover slot's shape: its height comes from ROWS only; FIT is the text-size step inside it."""
+    """The slots' shape: the cover slot's height comes from ROWS only; FIT is the text-size step in every slot."""
 
     rows: int
     fit: int = 0
@@ -29,9 +29,14 @@ class CoverSlot:
 
 
 def cover_slot(details: Details, fit: int = 0) -> CoverSlot | None:
-    """The slot these details need, or None when no cover detail was given."""
+    """The slots these details need (rows 0: notes only), or None when no detail was given."""
     rows = sum(1 for name in COVER_FIELDS if getattr(details, name))
-    return CoverSlot(rows, fit) if rows else None
+    return CoverSlot(rows, fit) if details.present() else None
+
+
+def stand_ins(details: Details) -> Details:
+    """Details of the same shape (the same fields given) with a one-letter value each: the generic layout's."""
+    return Details(**{name: "x" for name in details.present()})
 
 
 def tail_is_personal(details: Details) -> bool:
@@ -40,12 +45,13 @@ def tail_is_personal(details: Details) -> bool:
 
 
 def slot_overflows(document: Any) -> bool:
-    """True when the laid-out cover slot's text is taller than the slot (it would overlap what follows)."""
-    for page in document.pages[:2]:
+    """True when a laid-out slot's text is taller than the slot (it would overlap what follows)."""
+    for page in document.pages:
         for box in walk(page._page_box):
             if SLOT_CLASS in _classes(box):
                 content = sum(child.margin_height() for child in getattr(box, "children", ()))
-                return content > box.height + 0.01
+                if content > box.height + 0.01:
+                    return True
     return False
 
 

@@ -103,7 +103,7 @@ def join(generic: Any, generic_map: PageMap, short: Any, plan: ShortDocument) ->
     if signature(short.pages[0]) != signature(generic.pages[0]):
         return None
     if plan.tail_start is not None:
-        short_map = {anchor: n for n, page in enumerate(short.pages) for anchor in page.anchors}
+        short_map = page_map(short).anchors
         for ident in TAIL_IDS:
             if ident in generic_map.anchors and short_map.get(ident) != generic_map.anchors[ident]:
                 return None

@@ -39,7 +39,7 @@ def render_in_worker(plan: LeafletPlan, project: Project) -> RenderedLeaflet:
     from ..build import get_renderer, render_plan
 
     _test_delay()
-    return render_plan(plan, project, renderer=get_renderer(project))
+    return render_plan(plan, project, renderer=get_renderer(project), reuse=True)
 
 
 def worker_facts() -> dict[str, Any]:
