@@ -13,8 +13,8 @@ from .render import RENDER_SECONDS, time_limit
 from .slots import LAST_FIT, CoverSlot, cover_slot, slot_overflows, stand_ins, tail_is_personal
 from .splice import PageMap, join, page_map, short_document
 
-GENERIC_LAYOUTS = 6
-"""Generic layouts kept per worker (leaflet, content, variant, paper, site, slot rows): a few MB each."""
+GENERIC_LAYOUTS = 12
+"""Generic layouts kept per worker (leaflet, content, variant, paper, site, details given): a few MB each."""
 
 _generic: OrderedDict[str, tuple[Any, PageMap]] = OrderedDict()
 stats = {"reused": 0, "full": 0, "generic": 0}

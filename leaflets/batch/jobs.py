@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +41,8 @@ class BatchJob:
     row: int | None = None
     prefix: str = ""
     record: Any = None  # where this row's hand-out is recorded (leaflets.record.RecordTarget), if anywhere
+    reuse: bool = False
+    """Several rows share this leaflet, format and set of details: reuse the generic pages (same bytes, faster)."""
 
     @property
     def options(self) -> PrintOptions:
@@ -161,7 +165,20 @@ def jobs_from_data(
         jobs.append(job)
     if problems:
         raise InputError(*problems)
-    return jobs
+    return mark_reuse(jobs)
+
+
+REUSE_FROM = 3
+"""Rows that share a generic layout before reusing it pays: it is laid out once per worker."""
+
+
+def mark_reuse(jobs: list[BatchJob]) -> list[BatchJob]:
+    """Mark the jobs whose generic layout serves at least REUSE_FROM rows."""
+    def shape(job: BatchJob) -> tuple[str, str, str, tuple[str, ...]]:
+        return job.leaflet, job.variant, job.paper, tuple(sorted(job.details))
+
+    counts = Counter(shape(job) for job in jobs)
+    return [dataclasses.replace(job, reuse=counts[shape(job)] >= REUSE_FROM) for job in jobs]
 
 
 def _checked_table(data_path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:

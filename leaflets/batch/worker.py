@@ -96,7 +96,7 @@ def render_job(job: BatchJob) -> tuple[str, ...]:
     library = libraries[job.root]
     plan = plan_leaflet(library, library.recipe(job.leaflet), site_id=job.site,
                         details=Details.model_validate(job.details), options=job.options)
-    rendered = render_plan(plan, project, renderer=get_renderer(project), reuse=True)
+    rendered = render_plan(plan, project, renderer=get_renderer(project), reuse=job.reuse)
     written = write_recorded(rendered, Path(job.out_dir), job.record, channel="batch", rename=job.output_name)
     return tuple(path.name for path in written)
 
