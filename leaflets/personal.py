@@ -10,7 +10,7 @@ from typing import Any
 from .assemble import LeafletPlan, stylesheet_names
 from .project import Project
 from .render import RENDER_SECONDS, time_limit
-from .slots import LAST_FIT, CoverSlot, cover_slot, slot_overflows, stand_ins, tail_is_personal
+from .slots import LAST_FIT, CoverSlot, cover_slot, slot_overflows, stand_ins
 from .splice import PageMap, join, page_map, short_document
 
 GENERIC_LAYOUTS = 12
@@ -55,7 +55,7 @@ def _reused(plan: LeafletPlan, project: Project, renderer: Any) -> bytes | None:
     generic, generic_map = _generic_layout(plan, project, renderer, first)
     for fit in range(LAST_FIT):  # fixed-height steps only: a growing slot moves the pages
         slot = cover_slot(plan.details, fit)
-        short = short_document(_html(plan, project, slot), generic_map, tail_is_personal(plan.details))
+        short = short_document(_html(plan, project, slot), generic_map)
         if short is None:
             return None
         document = renderer.layout(short.html, base_url, sheets)
@@ -67,17 +67,22 @@ def _reused(plan: LeafletPlan, project: Project, renderer: Any) -> bytes | None:
 
 
 def _generic_layout(plan: LeafletPlan, project: Project, renderer: Any, slot: CoverSlot | None) -> tuple[Any, PageMap]:
-    """The leaflet with one-letter stand-ins for the same details in the same slots, laid out once per worker."""
-    generic_plan = replace(plan, details=stand_ins(plan.details))
-    html = _html(generic_plan, project, CoverSlot(slot.rows) if slot else None)
+    """The leaflet with one-letter stand-ins for the same details in the same slots, laid out once per worker.
+
+    It is laid out twice, with two different stand-ins: the pages that differ are the ones showing a detail.
+    """
+    shape = CoverSlot(slot.rows) if slot else None
+    html = _html(replace(plan, details=stand_ins(plan.details)), project, shape)
     sheets = stylesheet_names(plan.options)
     key = hashlib.sha256("\0".join([str(project.root), *sheets, html]).encode("utf-8")).hexdigest()
     if key in _generic:
         _generic.move_to_end(key)
         return _generic[key]
     document = renderer.layout(html, project.root.as_uri() + "/", sheets)
+    other_html = _html(replace(plan, details=stand_ins(plan.details, "y")), project, shape)
+    other = renderer.layout(other_html, project.root.as_uri() + "/", sheets)
     stats["generic"] += 1
-    _generic[key] = (document, page_map(document))
+    _generic[key] = (document, page_map(document, other))
     while len(_generic) > GENERIC_LAYOUTS:
         _generic.popitem(last=False)
     return _generic[key]

@@ -34,14 +34,9 @@ def cover_slot(details: Details, fit: int = 0) -> CoverSlot | None:
     return CoverSlot(rows, fit) if details.present() else None
 
 
-def stand_ins(details: Details) -> Details:
+def stand_ins(details: Details, letter: str = "x") -> Details:
     """Details of the same shape (the same fields given) with a one-letter value each: the generic layout's."""
-    return Details(**{name: "x" for name in details.present()})
-
-
-def tail_is_personal(details: Details) -> bool:
-    """True when the pages after the main text (notes, contact box) show a detail."""
-    return bool(details.notes or details.team_name or details.team_phone)
+    return Details(**{name: letter for name in details.present()})
 
 
 def slot_overflows(document: Any) -> bool:

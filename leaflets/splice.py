@@ -1,7 +1,9 @@
 """Page reuse: lay out only the pages with personal details and join them to a cached generic layout.
 
-A personalised leaflet differs from its generic edition (same content, options and empty slot) only on
-the cover and, when notes or a team are given, on the pages after the main text. The cover slot has a
+A personalised leaflet differs from its generic edition (the same leaflet with one-letter stand-ins for the
+same details) only on the pages that show a detail; which pages those are is found by laying out the
+generic edition with two different stand-ins, so it holds whatever the templates show where. Reuse is
+possible when they are the cover and the pages from the notes on. The cover slot has a
 fixed height, so every page break stays where the generic layout put it. A *short* document is laid
 out instead of the whole leaflet: the cover and contents with the sections that start on page 1 plus
 one more (so page 1 breaks exactly as in the full leaflet), then one empty page for each page in
@@ -28,11 +30,13 @@ _GAP_CSS = "<style>.reuse-gap { break-before: page; }</style>\n</head>"
 
 @dataclass
 class PageMap:
-    """Where things are in a laid-out leaflet: page count, each anchor's page, each section's last page."""
+    """Where things are in a laid-out leaflet: page count, each anchor's page, each section's last page,
+    and the pages that show a detail (found by laying out two different stand-ins: no template is trusted)."""
 
     count: int
     anchors: dict[str, int] = field(default_factory=dict)
     last_page: dict[str, int] = field(default_factory=dict)
+    detail_pages: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -44,9 +48,15 @@ class ShortDocument:
     tail_start: int | None
 
 
-def page_map(document: Any) -> PageMap:
-    """The anchors and section extents of a laid-out Document."""
+def page_map(document: Any, other: Any = None) -> PageMap:
+    """The anchors and section extents of a laid-out Document; OTHER, the same with other stand-ins."""
     found = PageMap(len(document.pages))
+    if other is not None:
+        if len(other.pages) != found.count:
+            found.detail_pages = tuple(range(found.count))
+        else:
+            found.detail_pages = tuple(n for n, (a, b) in enumerate(zip(document.pages, other.pages, strict=True))
+                                       if signature(a, inside_slot=True) != signature(b, inside_slot=True))
     for number, page in enumerate(document.pages):
         for anchor in page.anchors:
             found.anchors.setdefault(anchor, number)
@@ -58,7 +68,7 @@ def page_map(document: Any) -> PageMap:
     return found
 
 
-def short_document(html: str, generic: PageMap, tail_personal: bool) -> ShortDocument | None:
+def short_document(html: str, generic: PageMap) -> ShortDocument | None:
     """The short document for HTML (the full personalised leaflet), or None if its shape is unexpected."""
     sections = [(match.start(), match.group(1)) for match in _SECTION.finditer(html)]
     main_end = html.find("</main>")
@@ -74,7 +84,12 @@ def short_document(html: str, generic: PageMap, tail_personal: bool) -> ShortDoc
     front = sum(1 for ident in ids if generic.anchors[ident] == 0) + 1  # and one more: page 1 breaks alike
     front = min(front, len(ids))
     front_end = generic.last_page[ids[front - 1]]
+    if "notes" not in generic.anchors:
+        return None
+    tail_personal = any(page >= generic.anchors["notes"] for page in generic.detail_pages)
     tail_start = generic.anchors["notes"] if tail_personal else generic.count
+    if any(0 < page < tail_start for page in generic.detail_pages):
+        return None  # a detail on a page that is reused: this template shows details where reuse cannot
     if front_end >= tail_start:
         return None  # a short leaflet: nothing in between to reuse
     by_page: dict[int, list[str]] = {}
@@ -111,19 +126,19 @@ def join(generic: Any, generic_map: PageMap, short: Any, plan: ShortDocument) ->
     return [short.pages[n] if n in chosen else page for n, page in enumerate(generic.pages)]
 
 
-def signature(page: Any) -> list[tuple[Any, ...]]:
-    """Every box's kind, place, size and text on a page, except inside the personal slot."""
+def signature(page: Any, inside_slot: bool = False) -> list[tuple[Any, ...]]:
+    """Every box's kind, place, size and text on a page, except inside the personal slot unless INSIDE_SLOT."""
     found: list[tuple[Any, ...]] = []
-    _sign(page._page_box, found)
+    _sign(page._page_box, found, inside_slot)
     return found
 
 
-def _sign(box: Any, found: list[tuple[Any, ...]]) -> None:
+def _sign(box: Any, found: list[tuple[Any, ...]], inside_slot: bool) -> None:
     element = getattr(box, "element", None)
     tag = getattr(box, "element_tag", None)
     found.append((type(box).__name__, tag, round(box.position_x, 4), round(box.position_y, 4),
                   round(box.width or 0, 4), round(box.height or 0, 4), getattr(box, "text", None)))
-    if tag == "div" and element is not None and SLOT_CLASS in (element.get("class") or "").split():
+    if not inside_slot and tag == "div" and element is not None and SLOT_CLASS in (element.get("class") or "").split():
         return  # the slot itself must match; what is inside it is the personal part
     for child in getattr(box, "children", ()):
-        _sign(child, found)
+        _sign(child, found, inside_slot)
