@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -62,3 +64,68 @@ def rss_kb() -> int | None:
 
             return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) // 1024
         return None
+
+
+class ForkedChild:
+    """A worker forked by hand (not multiprocessing.Process) so that it can let go of the parent's pipes.
+
+    A forked process holds every pipe and socket the parent had open: the server's listening socket, or
+    the pipe a subprocess waits on for end of input. The child points each of them at /dev/null (the
+    numbers stay taken, so nothing can close a file of ours by mistake), keeping only its own pipe.
+    """
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.exitcode: int | None = None
+
+    @classmethod
+    def start(cls, target: Callable[..., None], *args: Any, keep: int) -> ForkedChild:
+        pid = os.fork()
+        if pid:
+            return cls(pid)
+        code = 1
+        try:
+            _release_inherited(keep)
+            target(*args)
+            code = 0
+        finally:
+            os._exit(code)  # never back into the parent's code, its atexit handlers or its threads' locks
+
+    def is_alive(self) -> bool:
+        if self.exitcode is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                pid, status = self.pid, 0
+            if pid:
+                self.exitcode = os.waitstatus_to_exitcode(status)
+        return self.exitcode is None
+
+    def join(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while self.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    def kill(self) -> None:
+        if self.is_alive():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+
+
+def _release_inherited(keep: int) -> None:
+    """Point every inherited pipe and socket but KEEP (and stdin, stdout, stderr) at /dev/null."""
+    folder = "/proc/self/fd"
+    if not os.path.isdir(folder):  # pragma: no cover - not Linux
+        return
+    null = os.open(os.devnull, os.O_RDWR)
+    for name in os.listdir(folder):
+        fd = int(name)
+        if fd in (0, 1, 2, keep, null):
+            continue
+        try:
+            target = os.readlink(f"{folder}/{name}")
+        except OSError:
+            continue
+        if target.startswith(("pipe:", "socket:")):
+            os.dup2(null, fd)
+    os.close(null)

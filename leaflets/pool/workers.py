@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import RenderError
-from .child import worker_main
+from .child import ForkedChild, worker_main
 
 log = logging.getLogger("leaflets")
 
@@ -173,9 +173,7 @@ class RenderPool:
 
     def _fork(self) -> _Worker:
         parent_end, child_end = self._context.Pipe()
-        process = self._context.Process(target=worker_main, args=(child_end, self._setup),
-                                        name="leaflets-worker", daemon=True)
-        process.start()
+        process = ForkedChild.start(worker_main, child_end, self._setup, keep=child_end.fileno())
         child_end.close()
         return _Worker(process, parent_end)
 
