@@ -110,9 +110,8 @@ def render_plan(plan: LeafletPlan, project: Project, renderer=None, html: bool =
 
         pdf = personal_pdf(plan, project, renderer, reuse=reuse)
     else:
-        pdf = renderer.render(
-            leaflet_html(plan, project, link_styles=False), project.root.as_uri() + "/", stylesheet_names(options, project)
-        )
+        html_text = leaflet_html(plan, project, link_styles=False)
+        pdf = renderer.render(html_text, project.root.as_uri() + "/", stylesheet_names(options, project))
     files = {f"{options.file_stem(plan.id)}.pdf": pdf}
     if options.variant == "booklet":
         from .imposition import impose_booklet

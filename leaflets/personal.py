@@ -39,7 +39,7 @@ def personal_pdf(plan: LeafletPlan, project: Project, renderer: Any, reuse: bool
 
 def full_pdf(plan: LeafletPlan, project: Project, renderer: Any) -> bytes:
     """The whole leaflet laid out, the slot's text made smaller step by step until it fits (the reference)."""
-    base_url, sheets = project.root.as_uri() + "/", stylesheet_names(plan.options)
+    base_url, sheets = project.root.as_uri() + "/", stylesheet_names(plan.options, project)
     for fit in range(LAST_FIT + 1):
         slot = cover_slot(plan.details, fit)
         document = renderer.layout(_html(plan, project, slot), base_url, sheets)
@@ -50,7 +50,7 @@ def full_pdf(plan: LeafletPlan, project: Project, renderer: Any) -> bytes:
 
 def _reused(plan: LeafletPlan, project: Project, renderer: Any) -> bytes | None:
     """Lay out only the personal pages; None when the check finds any difference from the generic layout."""
-    base_url, sheets = project.root.as_uri() + "/", stylesheet_names(plan.options)
+    base_url, sheets = project.root.as_uri() + "/", stylesheet_names(plan.options, project)
     first = cover_slot(plan.details)
     generic, generic_map = _generic_layout(plan, project, renderer, first)
     for fit in range(LAST_FIT):  # fixed-height steps only: a growing slot moves the pages
@@ -73,7 +73,7 @@ def _generic_layout(plan: LeafletPlan, project: Project, renderer: Any, slot: Co
     """
     shape = CoverSlot(slot.rows) if slot else None
     html = _html(replace(plan, details=stand_ins(plan.details)), project, shape)
-    sheets = stylesheet_names(plan.options)
+    sheets = stylesheet_names(plan.options, project)
     key = hashlib.sha256("\0".join([str(project.root), *sheets, html]).encode("utf-8")).hexdigest()
     if key in _generic:
         _generic.move_to_end(key)

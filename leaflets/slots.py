@@ -31,12 +31,12 @@ class CoverSlot:
 def cover_slot(details: Details, fit: int = 0) -> CoverSlot | None:
     """The slots these details need (rows 0: notes only), or None when no detail was given."""
     rows = sum(1 for name in COVER_FIELDS if getattr(details, name))
-    return CoverSlot(rows, fit) if details.present() else None
+    return CoverSlot(rows, fit) if details.printed() else None
 
 
 def stand_ins(details: Details, letter: str = "x") -> Details:
     """Details of the same shape (the same fields given) with a one-letter value each: the generic layout's."""
-    return Details(**{name: letter for name in details.present()})
+    return Details(**{name: letter for name in details.printed()})
 
 
 def slot_overflows(document: Any) -> bool:
