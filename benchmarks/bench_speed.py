@@ -257,11 +257,13 @@ def main() -> int:
         runs["rows1"].append(naive(sample, 1))
         runs["rows2"].append(naive(sample, 2))
     jobs, rows_n = len(set_files), args.rows
+    (WORK.parent / "speed-runs.json").write_text(json.dumps(runs), "utf-8")  # kept if a later part fails
 
     def per(key: str, count: int, index: int) -> float:
         return min(run[index] for run in runs[key]) / count  # best of the rounds: least disturbed
 
     server = bench_server(args.rounds, notes)
+    (WORK.parent / "speed-server.json").write_text(json.dumps(server), "utf-8")
     memory = bench_memory(args.renders)
     lines = [f"Measured {started} with `python benchmarks/bench_speed.py --rounds {args.rounds} --rows {args.rows} "
              f"--naive-rows {args.naive_rows} --renders {args.renders}`. Machine: {os.cpu_count()} CPUs, Python "
