@@ -168,8 +168,9 @@ def jobs_from_data(
     return mark_reuse(jobs)
 
 
-REUSE_FROM = 3
-"""Rows that share a generic layout before reusing it pays: it is laid out once per worker."""
+REUSE_FROM = 10
+"""Rows that share a generic layout before reusing it pays: it is laid out twice per worker (benchmarks/RESULTS.md:
+6 rows per leaflet made a CSV run slower)."""
 
 
 def mark_reuse(jobs: list[BatchJob]) -> list[BatchJob]:
