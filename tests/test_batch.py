@@ -124,7 +124,7 @@ def test_changed_inputs_rebuild_only_affected_leaflets(make_project: MakeProject
 
     (root / "content/glossary.yaml").write_text("terms:\n  - term: alpha\n    meaning: Changed.\n", "utf-8")
     result = run_batch(set_file, out, jobs=2, root=root)
-    assert set(_statuses(result).values()) == {"built"}  # shared files change every leaflet
+    assert set(_statuses(result).values()) == {"built"}, result.failure_lines()  # shared files change every leaflet
 
     (root / "content/drugs.yaml").write_text("drugs: []\n", "utf-8")  # a file that matters by appearing
     result = run_batch(set_file, out, jobs=2, root=root)

@@ -134,33 +134,47 @@ def run_pool(
 ) -> bool:
     """Render PENDING in the warm worker pool; returns True if Ctrl-C stopped it (partials are cleaned)."""
     folder = cache.folder
-    with _progress(len(pending), show_progress) as advance:
-        collector = _Collector(pending, cache, advance)
-        pool: RenderPool | None = None
-        try:
-            with _sigterm_as_interrupt():
-                pool = make_pool(workers, warm)
-                futures = {pool.submit(runner, record.job, priority=rank): record.job.index
-                           for rank, record in enumerate(sorted(pending, key=lambda r: -r.weight))}  # longest first
-                waiting = set(futures)
-                while waiting:
-                    done, waiting = wait(waiting, timeout=0.2, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        collector.apply(_outcome(future, futures[future]))
-                pool.close()
-            return False
-        except KeyboardInterrupt:
-            with _signals_ignored():  # a second Ctrl-C must not cut the clean-up short
-                if pool is not None:
-                    pool.close(kill=True)
-                for index in collector.remaining:
-                    collector.records[index].status = "stopped"
-                clean_partials(folder)
-            return True
-        except BaseException:
+    pool: RenderPool | None = None
+    try:
+        with _sigterm_as_interrupt():
+            pool = make_pool(workers, warm)  # forked before the progress bar starts its drawing thread
+            with _progress(len(pending), show_progress) as advance:
+                collector = _Collector(pending, cache, advance)
+                try:
+                    _collect(pool, pending, runner, collector)
+                except KeyboardInterrupt:
+                    with _signals_ignored():  # a second Ctrl-C must not cut the clean-up short
+                        pool.close(kill=True)
+                        for index in collector.remaining:
+                            collector.records[index].status = "stopped"
+                        clean_partials(folder)
+                    return True
+            pool.close()
+        return False
+    except KeyboardInterrupt:  # before any job started
+        with _signals_ignored():
             if pool is not None:
                 pool.close(kill=True)
-            raise
+            for record in pending:
+                record.status = "stopped"
+            clean_partials(folder)
+        return True
+    except BaseException:
+        if pool is not None:
+            pool.close(kill=True)
+        raise
+
+
+def _collect(pool: RenderPool, pending: list[JobRecord], runner: Callable[[BatchJob], JobOutcome],
+             collector: _Collector) -> None:
+    """Queue every job, longest first (a short tail), and apply outcomes as they arrive."""
+    futures = {pool.submit(runner, record.job, priority=rank): record.job.index
+               for rank, record in enumerate(sorted(pending, key=lambda r: -r.weight))}
+    waiting = set(futures)
+    while waiting:
+        done, waiting = wait(waiting, timeout=0.2, return_when=FIRST_COMPLETED)
+        for future in done:
+            collector.apply(_outcome(future, futures[future]))
 
 
 def _outcome(future: Future[JobOutcome], index: int) -> JobOutcome:
