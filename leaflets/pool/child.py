@@ -20,6 +20,10 @@ def worker_main(conn: Any, setup: Callable[[], None] | None) -> None:
     """Serve (function, args) tasks until the pipe closes; every reply is (status, value, rss_kb)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # Fresh stream objects on the same files: a parent thread that was writing when we forked left the
+    # old ones' buffer locks held for ever in this copy of its memory.
+    sys.stdout = open(os.dup(1), "w", encoding="utf-8", errors="replace", closefd=True)  # noqa: SIM115
+    sys.stderr = open(os.dup(2), "w", encoding="utf-8", errors="replace", closefd=True)  # noqa: SIM115
     if setup is not None:
         setup()
     gc.set_threshold(*GC_THRESHOLD)
