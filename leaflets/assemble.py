@@ -15,9 +15,12 @@ from . import __version__
 from .content import Section
 from .errors import ContentError, InputError, RenderError
 from .library import Library, Recipe, SiteProfile
+from .locales import Locale
 from .markdown import render_markdown
 from .options import PrintOptions
 from .project import Project
+from .red_flags import FlagGroup, card_density, compile_red_flags
+from .rules import BrokenRule, broken_rules
 from .schema import Details, Drug, GlossaryTerm, SourceRef, text_problem
 
 STYLESHEETS = ("leaflet.css",)
@@ -40,8 +43,25 @@ class LeafletPlan:
     options: PrintOptions
     glossary: list[GlossaryTerm]
     drugs: list[Drug]
+    locale: Locale
+    red_flags: list[FlagGroup] = field(default_factory=list)
+    broken_rules: list[BrokenRule] = field(default_factory=list)
     recipe_path: Path | None = None
     input_files: list[Path] = field(default_factory=list)
+
+    @property
+    def card_density(self) -> str:
+        return card_density(self.red_flags)
+
+    @property
+    def team_phone(self) -> str | None:
+        """The daytime number: typed for this patient, else the site's."""
+        return self.details.team_phone or self.site.file.team_phone
+
+    @property
+    def emergency_line(self) -> str | None:
+        """The 24-hour number, day or night, from the site profile."""
+        return self.site.file.out_of_hours_phone
 
     @property
     def is_draft(self) -> bool:
@@ -117,6 +137,7 @@ def plan_leaflet(
     options = options or PrintOptions()
     details = details or Details()
     site = library.site(site_id)
+    locale = library.locale(site)
     if recipe is not None:
         sections = library.sections_of(recipe)
         rid, file = recipe.id, recipe.file
@@ -137,6 +158,7 @@ def plan_leaflet(
         rid = slugify(title)
         head = dict(title=title, subtitle=None, audience=None, intro=None)
         recipe_files = []
+    sections = [s.for_locale(locale) for s in sections]
     text = " ".join(s.plain_text for s in sections)
     drug_types = {t for s in sections for t in s.meta.drug_table}
     inputs = [*recipe_files, *(s.path for s in sections), *library.shared_files(), *_asset_files(library.project)]
@@ -150,6 +172,9 @@ def plan_leaflet(
         options=options,
         glossary=_terms_used(library.glossary, text),
         drugs=[d for d in library.drugs if d.type in drug_types],
+        locale=locale,
+        red_flags=compile_red_flags(sections),
+        broken_rules=broken_rules([s.id for s in sections], library.rules),
         recipe_path=recipe_files[0] if recipe_files else None,
         input_files=inputs,
         **head,
@@ -166,8 +191,14 @@ def _environment(templates: Path) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["markdown"] = lambda text: jinja2.utils.markupsafe.Markup(render_markdown(text or "", min_heading=3))
-    env.filters["long_date"] = lambda d: f"{d.day} {d:%B %Y}" if d else "not recorded"
+    env.filters["long_date"] = _long_date
     return env
+
+
+@jinja2.pass_context
+def _long_date(context: jinja2.runtime.Context, day: date | None) -> str:
+    """A date the way the leaflet's country writes it."""
+    return context["plan"].locale.format_date(day) if day else "not recorded"
 
 
 def stylesheet_names(options: PrintOptions) -> list[str]:

@@ -14,6 +14,7 @@ from .options import PrintOptions
 from .output import clean_partials, prepare_folder, write_atomic
 from .project import Project, find_project
 from .qr import qr_img, qr_target
+from .rules import ad_hoc_warning
 from .schema import Details
 
 log = logging.getLogger("leaflets")
@@ -58,6 +59,8 @@ def plans_for(library: Library, request: BuildRequest) -> list[LeafletPlan]:
             plan_leaflet(library, None, list(request.sections), request.title, request.site, request.details,
                          request.options)
         ]
+        if warning := ad_hoc_warning(plans[0].broken_rules):
+            log.warning("%s", warning)
     else:
         ids = list(library.recipe_ids) if request.all_leaflets else list(dict.fromkeys(request.leaflets))
         if not ids:

@@ -10,13 +10,16 @@ from pathlib import Path
 from .content import Section, load_section, section_id
 from .errors import ContentError, InputError, LeafletError, Problem
 from .files import load_yaml_mapping
+from .locales import Locale, Locales, load_locales
 from .project import Project
+from .rules import broken_rules, load_rules
 from .schema import (
     Drug,
     DrugsFile,
     GlossaryFile,
     GlossaryTerm,
     RecipeFile,
+    SafetyRule,
     SetFile,
     SiteFile,
     validate,
@@ -93,7 +96,7 @@ class Library:
         if sid not in self._sections:
             if sid not in self.section_ids:
                 raise InputError(f"unknown section '{sid}'{closest(sid, self.section_ids)}")
-            self._sections[sid] = load_section(self.project.content / "sections" / f"{sid}.md")
+            self._sections[sid] = load_section(self.project.content / "sections" / f"{sid}.md", self.locales)
         return self._sections[sid]
 
     def recipe(self, rid: str) -> Recipe:
@@ -113,6 +116,10 @@ class Library:
                         for s in missing
                     )
                 )
+            broken = broken_rules(recipe.file.sections, self.rules)
+            if broken:
+                line = document.line_of(["sections"])
+                raise ContentError(*(Problem(f"breaks a safety rule: it {b.message()}", path, line) for b in broken))
             self._recipes[rid] = recipe
         return self._recipes[rid]
 
@@ -142,6 +149,8 @@ class Library:
             path = self.project.content / "sites" / f"{site_id}.yaml"
             document = load_yaml_mapping(path)
             site = SiteProfile(site_id, path, validate(SiteFile, document), path.read_text("utf-8"))
+            if site.file.locale not in self.locales.by_code:
+                raise ContentError.at(path, self._unknown_locale(site.file.locale), document.line_of(["locale"]))
             if site.file.logo:
                 try:
                     logo = (self.project.content / site.file.logo).resolve()
@@ -154,6 +163,25 @@ class Library:
                                           document.line_of(["logo"]))
             self._sites[site_id] = site
         return self._sites[site_id]
+
+    @cached_property
+    def locales(self) -> Locales:
+        return load_locales(self.project.content)
+
+    def locale(self, site: SiteProfile) -> Locale:
+        """The country facts a site's leaflets are written with."""
+        code = site.file.locale
+        if code not in self.locales.by_code:
+            raise ContentError.at(site.path or self.project.content / "locales", self._unknown_locale(code))
+        return self.locales.by_code[code]
+
+    def _unknown_locale(self, code: str) -> str:
+        return (f"locale: unknown locale '{code}'{closest(code, self.locales.codes)}; add "
+                f"content/locales/{code}.yaml or use one of: {self.locales.known_codes_hint()}")
+
+    @cached_property
+    def rules(self) -> list[SafetyRule]:
+        return load_rules(self.project.content, self.section_ids)
 
     @cached_property
     def glossary(self) -> list[GlossaryTerm]:
@@ -170,8 +198,11 @@ class Library:
         return list(validate(DrugsFile, load_yaml_mapping(path)).drugs)
 
     def shared_files(self) -> list[Path]:
-        """Content files every leaflet may depend on (glossary, drugs)."""
-        return [p for p in (self.project.content / "glossary.yaml", self.project.content / "drugs.yaml") if p.exists()]
+        """Content files every leaflet may depend on (glossary, drugs, locales, safety rules)."""
+        content = self.project.content
+        files = [content / "glossary.yaml", content / "drugs.yaml", content / "rules.yaml"]
+        locales = sorted((content / "locales").glob("*.yaml")) if (content / "locales").is_dir() else []
+        return [p for p in (*files, *locales) if p.exists()]
 
     def leaflet_set(self, path: Path) -> LeafletSet:
         document = load_yaml_mapping(path, InputError if not path.exists() else ContentError)
@@ -189,11 +220,21 @@ class Library:
         chosen = leaflet_set.file.leaflets
         return list(self.recipe_ids) if chosen == "all" else list(chosen)
 
+    def _locale_problems(self, sid: str) -> None:
+        """A section must print no blank for any locale."""
+        section = self.section(sid)
+        problems = [p for code in self.locales.codes for p in section.locale_problems(self.locales.by_code[code])]
+        if problems:
+            raise ContentError(*problems)
+
     def validate_all(self) -> list[Problem]:
         """Load every file, collecting all problems instead of stopping at the first."""
         problems: list[Problem] = []
         loaders = [
+            lambda: self.locales,
+            lambda: self.rules,
             *(lambda s=s: self.section(s) for s in self.section_ids),
+            *(lambda s=s: self._locale_problems(s) for s in self.section_ids),
             *(lambda r=r: self.sections_of(self.recipe(r)) for r in self.recipe_ids),
             *(lambda s=s: self.site(s) for s in self.site_ids),
             lambda: self.glossary,
