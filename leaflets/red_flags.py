@@ -15,7 +15,7 @@ from .content import Section
 URGENCIES = ("ambulance", "24-hour-line", "team-today")
 """Most urgent first: the order of the groups in the box and on the card."""
 
-CARD_DENSITY_LIMITS = ((380, "roomy"), (700, "normal"), (1000, "compact"))
+CARD_DENSITY_LIMITS = ((1000, "roomy"), (1250, "normal"), (1600, "compact"))
 """Characters of symptom text a card holds at each type size; more than the last is 'dense'."""
 
 
