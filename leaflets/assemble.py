@@ -48,6 +48,8 @@ class LeafletPlan:
     broken_rules: list[BrokenRule] = field(default_factory=list)
     recipe_path: Path | None = None
     input_files: list[Path] = field(default_factory=list)
+    urgent_first: bool = False
+    """Put the urgent box before the contents list (always in large print and booklets; see build.py)."""
 
     @property
     def card_density(self) -> str:
@@ -171,7 +173,7 @@ def plan_leaflet(
         details=details,
         options=options,
         glossary=_terms_used(library.glossary, text),
-        drugs=[d for d in library.drugs if d.type in drug_types],
+        drugs=[d for d in library.drugs_for(locale) if d.type in drug_types],
         locale=locale,
         red_flags=compile_red_flags(sections),
         broken_rules=broken_rules([s.id for s in sections], library.rules),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import logging
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -92,6 +94,12 @@ def render_plan(plan: LeafletPlan, project: Project, renderer=None, html: bool =
     pdf = renderer.render(
         leaflet_html(plan, project, link_styles=False), project.root.as_uri() + "/", stylesheet_names(options)
     )
+    if not plan.urgent_first and (urgent_box_page(pdf) or 0) > 2:
+        # The cover and contents filled page 1, so the box went to page 3: put it before the contents.
+        plan = dataclasses.replace(plan, urgent_first=True)
+        pdf = renderer.render(
+            leaflet_html(plan, project, link_styles=False), project.root.as_uri() + "/", stylesheet_names(options)
+        )
     files = {f"{options.file_stem(plan.id)}.pdf": pdf}
     if options.variant == "booklet":
         from .imposition import impose_booklet
@@ -103,6 +111,20 @@ def render_plan(plan: LeafletPlan, project: Project, renderer=None, html: bool =
     if html:
         files[f"{options.file_stem(plan.id)}.html"] = leaflet_html(plan, project, link_styles=True).encode("utf-8")
     return RenderedLeaflet(plan, files)
+
+
+URGENT_BOOKMARK = "Get help straight away if"
+
+
+def urgent_box_page(pdf: bytes) -> int | None:
+    """The page (from 1) where the "Get help straight away if..." box starts, from the PDF's bookmarks."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf))
+    for item in reader.outline:
+        if not isinstance(item, list) and str(item.title).startswith(URGENT_BOOKMARK):
+            return reader.get_destination_page_number(item) + 1
+    return None
 
 
 PERSONAL_FILE_MODE = 0o600

@@ -10,7 +10,7 @@ from pathlib import Path
 from .content import Section, load_section, section_id
 from .errors import ContentError, InputError, LeafletError, Problem
 from .files import load_yaml_mapping
-from .locales import Locale, Locales, load_locales
+from .locales import Locale, Locales, fill, load_locales, placeholder_problems
 from .project import Project
 from .rules import broken_rules, load_rules
 from .schema import (
@@ -26,6 +26,7 @@ from .schema import (
 )
 
 DEFAULT_SITE = "default"
+DRUG_TEXT_FIELDS = ("generic", "brand", "given", "use")
 
 
 @dataclass(frozen=True)
@@ -192,10 +193,30 @@ class Library:
 
     @cached_property
     def drugs(self) -> list[Drug]:
+        """The drug table rows; their text may use {{ key }} placeholders (brand names differ by country)."""
         path = self.project.content / "drugs.yaml"
         if not path.exists():
             return []
-        return list(validate(DrugsFile, load_yaml_mapping(path)).drugs)
+        document = load_yaml_mapping(path)
+        drugs = list(validate(DrugsFile, document).drugs)
+        problems = [
+            Problem(p.message, path, document.line_of(["drugs", index, name]))
+            for index, drug in enumerate(drugs)
+            for name in DRUG_TEXT_FIELDS
+            for p in placeholder_problems(getattr(drug, name) or "", self.locales.keys, path, 0)
+        ]
+        if problems:
+            raise ContentError(*problems)
+        return drugs
+
+    def drugs_for(self, locale: Locale) -> list[Drug]:
+        """The drug table rows as LOCALE's readers see them."""
+        return [
+            drug.model_copy(update={n: fill(getattr(drug, n), locale, markdown=False) or None
+                                    if n in ("brand", "use") else fill(getattr(drug, n), locale, markdown=False)
+                                    for n in DRUG_TEXT_FIELDS if getattr(drug, n)})
+            for drug in self.drugs
+        ]
 
     def shared_files(self) -> list[Path]:
         """Content files every leaflet may depend on (glossary, drugs, locales, safety rules)."""

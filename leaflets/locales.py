@@ -69,9 +69,6 @@ class Locales:
     def keys(self) -> set[str]:
         return set().union(*(set(loc.values) for loc in self.by_code.values())) if self.by_code else set()
 
-    def files(self) -> list[Path]:
-        return [loc.path for loc in self.by_code.values() if loc.path is not None]
-
     def known_codes_hint(self) -> str:
         return ", ".join(self.codes) if self.codes else "none: add content/locales/<locale>.yaml"
 

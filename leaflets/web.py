@@ -50,6 +50,7 @@ from .library import Library, closest
 from .options import PAPERS, PrintOptions
 from .personal import details_from_mapping
 from .project import PACKAGE_ROOT, Project, find_project
+from .rules import BrokenRule, ad_hoc_warning, broken_rules, missing_sections
 from .schema import DETAIL_KEYS, Details
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -808,8 +809,22 @@ def _register(app: Flask) -> None:
             plan = _custom_plan(library, order, custom_sections(request.form, library), request.form.get("title"))
         except InputError as exc:
             return _build_form(library, errors=_detail_problems(exc), status=400)
+        if plan.broken_rules and request.form.get("safety_ok") != "1":
+            return _build_form(library, safety=plan.broken_rules)  # offer the missing sections first
         stem, data = pick_file(_timed_render(state, plan), order)
         return pdf_response(data, stem, inline=request.form.get("action") == "print")
+
+    @web.post("/build/add-sections")
+    def build_add_sections() -> Response:
+        """One click adds the sections the safety rules ask for; the form comes back ticked, nothing built."""
+        check_form_post()
+        library = _state().library()
+        try:
+            ticked = custom_sections(request.form, library)
+        except InputError as exc:
+            return _build_form(library, errors=_detail_problems(exc), status=400)
+        missing = missing_sections(broken_rules(ticked, library.rules))
+        return _build_form(library, chosen=[*ticked, *missing], added=missing)
 
     @web.route("/build/preview", methods=["GET", "POST"])
     def build_preview() -> Response:
@@ -877,7 +892,10 @@ def _register(app: Flask) -> None:
         order = order_from(body, library, body.get("details") or {})
         plan = _custom_plan(library, order, sections, title)
         stem, data = pick_file(_timed_render(state, plan), order)
-        return pdf_response(data, stem, inline=False)
+        response = pdf_response(data, stem, inline=False)
+        if warning := ad_hoc_warning(plan.broken_rules):
+            response.headers["X-Leaflets-Warning"] = warning
+        return response
 
     # -- files --------------------------------------------------------------------------------------
 
@@ -1002,11 +1020,21 @@ def _leaflet_form(library: Library, choice: LeafletChoice, errors: list[tuple[st
     return Response(html, status=status, mimetype="text/html")
 
 
-def _build_form(library: Library, errors: list[tuple[str | None, str]] | None = None, status: int = 200) -> Response:
+def _build_form(
+    library: Library, errors: list[tuple[str | None, str]] | None = None, status: int = 200,
+    safety: list[BrokenRule] | None = None, chosen: list[str] | None = None, added: list[str] | None = None,
+) -> Response:
+    """The build-your-own page; SAFETY lists the rules the ticked sections break, with a one-click fix."""
     sections, problems = section_choices(library)
-    chosen = set(request.form.getlist("section")) if request.method == "POST" else set()
-    html = render_template("build.html", sections=sections, problems=problems, chosen=chosen,
-                           max_title=MAX_TITLE_CHARS, **_common_form_context(library, errors))
+    if chosen is None:
+        chosen = request.form.getlist("section") if request.method == "POST" else []
+    titles = {s["id"]: s["title"] for s in sections}
+    missing = missing_sections(safety or [])
+    html = render_template("build.html", sections=sections, problems=problems, chosen=set(chosen),
+                           max_title=MAX_TITLE_CHARS, safety=safety or [], missing=missing,
+                           missing_titles=[titles.get(sid, sid) for sid in missing],
+                           added_titles=[titles.get(sid, sid) for sid in added or []],
+                           **_common_form_context(library, errors))
     return Response(html, status=status, mimetype="text/html")
 
 
