@@ -39,7 +39,6 @@ class Section:
     source_text: str
     body_line: int = 1
     front_lines: FrontTexts = ()
-    locale: str | None = None
 
     @property
     def title(self) -> str:
@@ -57,7 +56,7 @@ class Section:
             "summary": fill(meta.summary, locale, markdown=False) if meta.summary else None,
             "red_flags": flags,
         })
-        return dataclasses.replace(self, meta=meta, body=localise_body(self.body, locale), locale=locale.code)
+        return dataclasses.replace(self, meta=meta, body=localise_body(self.body, locale))
 
     def locale_problems(self, locale: Locale) -> list[Problem]:
         """Placeholders that would print a blank for LOCALE."""
