@@ -93,7 +93,8 @@ def extra_inputs(plan: LeafletPlan, project: Project) -> list[Path]:
 def optional_inputs(project: Project, site_id: str) -> list[Path]:
     """Files that change a leaflet by appearing: plan.input_files lists them only when they exist."""
     content = project.content
-    return [content / "glossary.yaml", content / "drugs.yaml", content / "sites" / f"{site_id}.yaml"]
+    return [content / "glossary.yaml", content / "drugs.yaml", content / "rules.yaml",
+            content / "sites" / f"{site_id}.yaml"]
 
 
 def inputs_digest(names: Iterable[str], digests: FileDigests, project: Project) -> str:

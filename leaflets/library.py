@@ -8,8 +8,10 @@ from functools import cached_property
 from pathlib import Path
 
 from .errors import ContentError, InputError, LeafletError, Problem
+from .locales import Locale, Locales, fill, load_locales, placeholder_problems
 from .project import Project
 from .readers import load_yaml_mapping
+from .rules import broken_rules, load_rules
 from .schema import (
     Drug,
     DrugsFile,
@@ -17,6 +19,7 @@ from .schema import (
     GlossaryTerm,
     M,
     RecipeFile,
+    SafetyRule,
     SetFile,
     SiteFile,
     validate,
@@ -24,6 +27,7 @@ from .schema import (
 from .sections import Section, load_section, section_id
 
 DEFAULT_SITE = "default"
+DRUG_TEXT_FIELDS = ("generic", "brand", "given", "use")
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,7 @@ class Library:
         if sid not in self._sections:
             if sid not in self.section_ids:
                 raise InputError(f"unknown section '{sid}'{closest(sid, self.section_ids)}")
-            self._sections[sid] = load_section(self.project.content / "sections" / f"{sid}.md")
+            self._sections[sid] = load_section(self.project.content / "sections" / f"{sid}.md", self.locales)
         return self._sections[sid]
 
     def recipe(self, rid: str) -> Recipe:
@@ -112,6 +116,10 @@ class Library:
                         for s in missing
                     )
                 )
+            broken = broken_rules(recipe.file.sections, self.rules)
+            if broken:
+                line = document.line_of(["sections"])
+                raise ContentError(*(Problem(f"breaks a safety rule: it {b.message()}", path, line) for b in broken))
             self._recipes[rid] = recipe
         return self._recipes[rid]
 
@@ -141,6 +149,8 @@ class Library:
             path = self.project.content / "sites" / f"{site_id}.yaml"
             document = load_yaml_mapping(path)
             site = SiteProfile(site_id, path, validate(SiteFile, document))
+            if site.file.locale not in self.locales.by_code:
+                raise ContentError.at(path, self._unknown_locale(site.file.locale), document.line_of(["locale"]))
             if site.file.logo:
                 try:
                     logo = (self.project.content / site.file.logo).resolve()
@@ -155,14 +165,55 @@ class Library:
         return self._sites[site_id]
 
     @cached_property
+    def locales(self) -> Locales:
+        return load_locales(self.project.content)
+
+    def locale(self, site: SiteProfile) -> Locale:
+        """The country facts a site's leaflets are written with."""
+        code = site.file.locale
+        if code not in self.locales.by_code:
+            raise ContentError.at(site.path or self.project.content / "locales", self._unknown_locale(code))
+        return self.locales.by_code[code]
+
+    def _unknown_locale(self, code: str) -> str:
+        return (f"locale: unknown locale '{code}'{closest(code, self.locales.codes)}; add "
+                f"content/locales/{code}.yaml or use one of: {self.locales.known_codes_hint()}")
+
+    @cached_property
+    def rules(self) -> list[SafetyRule]:
+        return load_rules(self.project.content, self.section_ids)
+
+    @cached_property
     def glossary(self) -> list[GlossaryTerm]:
         glossary = self._optional(GlossaryFile, "glossary.yaml")
         return list(glossary.terms) if glossary else []
 
     @cached_property
     def drugs(self) -> list[Drug]:
-        drugs = self._optional(DrugsFile, "drugs.yaml")
-        return list(drugs.drugs) if drugs else []
+        """The drug table rows; their text may use {{ key }} placeholders (brand names differ by country)."""
+        path = self.project.content / "drugs.yaml"
+        if not path.exists():
+            return []
+        document = load_yaml_mapping(path)
+        drugs = list(validate(DrugsFile, document).drugs)
+        problems = [
+            Problem(p.message, path, document.line_of(["drugs", index, name]))
+            for index, drug in enumerate(drugs)
+            for name in DRUG_TEXT_FIELDS
+            for p in placeholder_problems(getattr(drug, name) or "", self.locales.keys, path, 0)
+        ]
+        if problems:
+            raise ContentError(*problems)
+        return drugs
+
+    def drugs_for(self, locale: Locale) -> list[Drug]:
+        """The drug table rows as LOCALE's readers see them."""
+        return [
+            drug.model_copy(update={n: fill(getattr(drug, n), locale, markdown=False) or None
+                                    if n in ("brand", "use") else fill(getattr(drug, n), locale, markdown=False)
+                                    for n in DRUG_TEXT_FIELDS if getattr(drug, n)})
+            for drug in self.drugs
+        ]
 
     def _optional(self, model: type[M], name: str) -> M | None:
         """A shared content file that a project may leave out, validated when it is there."""
@@ -170,8 +221,11 @@ class Library:
         return validate(model, load_yaml_mapping(path)) if path.exists() else None
 
     def shared_files(self) -> list[Path]:
-        """Content files every leaflet may depend on (glossary, drugs)."""
-        return [p for p in (self.project.content / "glossary.yaml", self.project.content / "drugs.yaml") if p.exists()]
+        """Content files every leaflet may depend on (glossary, drugs, locales, safety rules)."""
+        content = self.project.content
+        files = [content / "glossary.yaml", content / "drugs.yaml", content / "rules.yaml"]
+        locales = sorted((content / "locales").glob("*.yaml")) if (content / "locales").is_dir() else []
+        return [p for p in (*files, *locales) if p.exists()]
 
     def leaflet_set(self, path: Path) -> LeafletSet:
         document = load_yaml_mapping(path, InputError if not path.exists() else ContentError)
@@ -189,11 +243,21 @@ class Library:
         chosen = leaflet_set.file.leaflets
         return list(self.recipe_ids) if chosen == "all" else list(chosen)
 
+    def _locale_problems(self, sid: str) -> None:
+        """A section must print no blank for any locale."""
+        section = self.section(sid)
+        problems = [p for code in self.locales.codes for p in section.locale_problems(self.locales.by_code[code])]
+        if problems:
+            raise ContentError(*problems)
+
     def validate_all(self) -> list[Problem]:
         """Load every file, collecting all problems instead of stopping at the first."""
         problems: list[Problem] = []
         loaders = [
+            lambda: self.locales,
+            lambda: self.rules,
             *(lambda s=s: self.section(s) for s in self.section_ids),
+            *(lambda s=s: self._locale_problems(s) for s in self.section_ids),
             *(lambda r=r: self.sections_of(self.recipe(r)) for r in self.recipe_ids),
             *(lambda s=s: self.site(s) for s in self.site_ids),
             lambda: self.glossary,

@@ -58,6 +58,19 @@ class SourceRef(_Strict):
     url: str | None = Field(default=None, max_length=500)
 
 
+Urgency = Literal["ambulance", "24-hour-line", "team-today"]
+
+
+class RedFlag(_Strict):
+    """A symptom that means getting help now: compiled into the leaflet's urgent box and cut-out card."""
+
+    symptom: Annotated[str, Field(min_length=1, max_length=200)]
+    urgency: Urgency = Field(description="ambulance: call the emergency number now; 24-hour-line: call the "
+                             "24-hour number now, day or night; team-today: call your team today")
+    locales: list[Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")]] = Field(
+        default_factory=list, description="only for these locales (default: every locale)")
+
+
 class SectionMeta(_Strict):
     """The front matter of content/sections/<id>.md."""
 
@@ -69,6 +82,7 @@ class SectionMeta(_Strict):
     status: Literal["draft", "approved"] = "draft"
     tags: list[Annotated[str, Field(pattern=ID_PATTERN)]] = Field(default_factory=list)
     drug_table: list[DrugType] = Field(default_factory=list, description="drug types to tabulate here")
+    red_flags: list[RedFlag] = Field(default_factory=list, max_length=40, description="symptoms needing help now")
 
     @field_validator("next_review")
     @classmethod
@@ -178,6 +192,23 @@ class Drug(_Strict):
 
 class DrugsFile(_Strict):
     drugs: list[Drug] = Field(default_factory=list)
+
+
+SectionIds = Annotated[list[Annotated[str, Field(pattern=ID_PATTERN)]], Field(min_length=1, max_length=60)]
+
+
+class SafetyRule(_Strict):
+    """Sections that must go together: a leaflet with any of IF_ANY must include all of REQUIRE."""
+
+    if_any: SectionIds
+    require: SectionIds
+    why: Annotated[str, Field(min_length=1, max_length=300)]
+
+
+class RulesFile(_Strict):
+    """content/rules.yaml: the safety rules every leaflet must keep."""
+
+    rules: list[SafetyRule] = Field(default_factory=list)
 
 
 class SetFile(_Strict):

@@ -67,7 +67,7 @@ def test_nurse_fills_the_form_and_downloads_the_pdf(browser: Any, make_project: 
 
         # The live preview (JavaScript) shows what was typed, escaped, without a page load.
         preview = page.frame_locator("#preview")
-        preview.get_by_text("Zoë O'Brien").wait_for()
+        preview.get_by_role("group", name="Prepared for you").get_by_text("Zoë O'Brien").wait_for()
 
         with page.expect_download() as info:
             page.get_by_role("button", name="Download PDF").click()

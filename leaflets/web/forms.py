@@ -15,6 +15,7 @@ from ..build import RenderedLeaflet
 from ..details import details_from_mapping
 from ..errors import InputError, LeafletError, Problem
 from ..library import Library, closest
+from ..rules import BrokenRule, missing_sections
 from ..schema import DETAIL_KEYS, MAX_TITLE, Details
 from ..variants import PAPERS, PrintOptions
 
@@ -177,11 +178,21 @@ def leaflet_form(library: Library, choice: LeafletChoice, errors: list[tuple[str
     return Response(html, status=status, mimetype="text/html")
 
 
-def build_form(library: Library, errors: list[tuple[str | None, str]] | None = None, status: int = 200) -> Response:
+def build_form(
+    library: Library, errors: list[tuple[str | None, str]] | None = None, status: int = 200,
+    safety: list[BrokenRule] | None = None, chosen: list[str] | None = None, added: list[str] | None = None,
+) -> Response:
+    """The build-your-own page; SAFETY lists the rules the ticked sections break, with a one-click fix."""
     sections, problems = section_choices(library)
-    chosen = set(request.form.getlist("section")) if request.method == "POST" else set()
-    html = render_template("build.html", sections=sections, problems=problems, chosen=chosen,
-                           max_title=MAX_TITLE, **_common_form_context(library, errors))
+    if chosen is None:
+        chosen = request.form.getlist("section") if request.method == "POST" else []
+    titles = {s["id"]: s["title"] for s in sections}
+    missing = missing_sections(safety or [])
+    html = render_template("build.html", sections=sections, problems=problems, chosen=set(chosen),
+                           max_title=MAX_TITLE, safety=safety or [], missing=missing,
+                           missing_titles=[titles.get(sid, sid) for sid in missing],
+                           added_titles=[titles.get(sid, sid) for sid in added or []],
+                           **_common_form_context(library, errors))
     return Response(html, status=status, mimetype="text/html")
 
 

@@ -10,9 +10,10 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from ..assemble import LeafletPlan, plan_leaflet
+from ..assemble import LeafletPlan, checked_ad_hoc, plan_leaflet
 from ..errors import InputError, LeafletError
 from ..library import closest
+from ..rules import ad_hoc_warning, broken_rules, missing_sections
 from .choices import find_choice, leaflet_choices, matches, section_choices, site_choices
 from .config import MAX_BODY_BYTES, WEB_STATIC, WEB_STYLES
 from .forms import (
@@ -174,8 +175,23 @@ def build_form_pdf() -> Response | str:
         plan = custom_plan(library, order, custom_sections(request.form), request.form.get("title"))
     except InputError as exc:
         return build_form(library, errors=detail_problems(exc), status=400)
+    if plan.broken_rules and request.form.get("safety_ok") != "1":
+        return build_form(library, safety=plan.broken_rules)  # offer the missing sections first
     stem, data = pick_file(timed_render(state, plan), order)
     return pdf_response(data, stem, inline=request.form.get("action") == "print")
+
+
+@web.post("/build/add-sections")
+def build_add_sections() -> Response:
+    """One click adds the sections the safety rules ask for; the form comes back ticked, nothing built."""
+    check_form_post()
+    library = current_state().library()
+    try:
+        ticked = checked_ad_hoc(library, custom_sections(request.form), None).sections
+    except InputError as exc:
+        return build_form(library, errors=detail_problems(exc), status=400)
+    missing = missing_sections(broken_rules(ticked, library.rules))
+    return build_form(library, chosen=[*ticked, *missing], added=missing)
 
 
 @web.route("/build/preview", methods=["GET", "POST"])
@@ -240,7 +256,10 @@ def api_build_pdf() -> Response:
     order = order_from(body, library, body.get("details") or {})
     plan = custom_plan(library, order, body.get("sections"), body.get("title"))
     stem, data = pick_file(timed_render(state, plan), order)
-    return pdf_response(data, stem, inline=False)
+    response = pdf_response(data, stem, inline=False)
+    if warning := ad_hoc_warning(plan.broken_rules):
+        response.headers["X-Leaflets-Warning"] = warning
+    return response
 
 # -- files --------------------------------------------------------------------------------------
 
