@@ -49,6 +49,10 @@ class _Strict(BaseModel):
         return value
 
 
+LocaleCode = Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")]
+"""A locale code, the name of a file in content/locales/ (en-GB, en-CA)."""
+
+
 class SourceRef(_Strict):
     """Where a section's facts come from: shown in the leaflet's list of sources."""
 
@@ -56,6 +60,8 @@ class SourceRef(_Strict):
     title: ShortText
     year: int = Field(ge=1900, le=2100)
     url: str | None = Field(default=None, max_length=500)
+    locales: list[LocaleCode] = Field(
+        default_factory=list, description="listed only in leaflets for these locales (default: every locale)")
 
 
 Urgency = Literal["ambulance", "24-hour-line", "team-today"]
@@ -67,8 +73,7 @@ class RedFlag(_Strict):
     symptom: Annotated[str, Field(min_length=1, max_length=200)]
     urgency: Urgency = Field(description="ambulance: call the emergency number now; 24-hour-line: call the "
                              "24-hour number now, day or night; team-today: call your team today")
-    locales: list[Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")]] = Field(
-        default_factory=list, description="only for these locales (default: every locale)")
+    locales: list[LocaleCode] = Field(default_factory=list, description="only for these locales (default: every locale)")
 
 
 class SectionMeta(_Strict):

@@ -54,6 +54,7 @@ class Section:
             "title": fill(meta.title, locale, markdown=False),
             "summary": fill(meta.summary, locale, markdown=False) if meta.summary else None,
             "red_flags": flags,
+            "sources": [source for source in meta.sources if not source.locales or locale.code in source.locales],
         })
         return dataclasses.replace(self, meta=meta, body=localise_body(self.body, locale))
 
@@ -111,7 +112,7 @@ def load_section(path: Path, locales: Locales | None = None) -> Section:
         raise ContentError.at(path, "every image needs alt text: ![what it shows](file.png)", body_line + no_alt[0])
     front_lines = _front_texts(meta, document)
     if locales is not None:
-        _check_locale_devices(path, body, body_line, front_lines, locales)
+        _check_locale_devices(path, body, body_line, front_lines, locales, _source_locales(meta, document))
     return Section(id=sid, path=path, meta=meta, body=body, body_line=body_line,
                    front_lines=front_lines)
 
@@ -126,16 +127,26 @@ def _front_texts(meta: SectionMeta, document: YamlDocument) -> FrontTexts:
     return tuple(texts)
 
 
+def _source_locales(meta: SectionMeta, document: YamlDocument) -> list[tuple[str, int | None]]:
+    """Each locale code a source is limited to, with its line: checked like the red flags' codes."""
+    return [(code, document.line_of(["sources", index, "locales", position]))
+            for index, source in enumerate(meta.sources) for position, code in enumerate(source.locales)]
+
+
 def _check_locale_devices(
-    path: Path, body: str, body_line: int, front: FrontTexts, locales: Locales
+    path: Path, body: str, body_line: int, front: FrontTexts, locales: Locales,
+    source_locales: list[tuple[str, int | None]],
 ) -> None:
     """Refuse unknown placeholders and locales, and badly formed '::: only' blocks, with their lines."""
     keys = locales.keys
+    hint = locales.known_codes_hint()
     problems = block_problems(body, locales.codes, path, body_line)
     problems += placeholder_problems(body, keys, path, body_line)
     for text, line, only in front:
         problems += [Problem(p.message, path, line) for p in placeholder_problems(text, keys, path, 0)]
-        problems += [Problem(f"red_flags: unknown locale '{code}'; the locales are {locales.known_codes_hint()}",
-                             path, line) for code in only if code not in locales.by_code]
+        problems += [Problem(f"red_flags: unknown locale '{code}'; the locales are {hint}", path, line)
+                     for code in only if code not in locales.by_code]
+    problems += [Problem(f"sources: unknown locale '{code}'; the locales are {hint}", path, line)
+                 for code, line in source_locales if code not in locales.by_code]
     if problems:
         raise ContentError(*problems)

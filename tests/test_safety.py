@@ -35,7 +35,7 @@ sources:
   - publisher: Test Publisher
     title: Test source
     year: 2026
-last_reviewed: 2026-01-01
+{sources}last_reviewed: 2026-01-01
 next_review: 2028-01-01
 status: draft
 {flags}---
@@ -43,9 +43,21 @@ status: draft
 """
 
 
-def flagged(title: str, body: str, flags: list[tuple[str, str]]) -> str:
+def flagged(title: str, body: str, flags: list[tuple[str, str]], sources: str = "") -> str:
     lines = "".join(f'  - symptom: "{symptom}"\n    urgency: {urgency}\n' for symptom, urgency in flags)
-    return FRONT.format(title=title, body=body, flags=f"red_flags:\n{lines}" if flags else "")
+    return FRONT.format(title=title, body=body, flags=f"red_flags:\n{lines}" if flags else "", sources=sources)
+
+
+COUNTRY_SOURCES = """\
+  - publisher: Test Ambulance Service
+    title: When to call 999
+    year: 2026
+    locales: [en-GB]
+  - publisher: Test Canadian Hospital
+    title: When to go to the emergency department
+    year: 2026
+    locales: [en-CA]
+"""
 
 
 SPINE = flagged(
@@ -55,6 +67,7 @@ SPINE = flagged(
     "Call {{ emergency_number }} if it is an emergency.",
     [("New weakness in your arms or legs", "ambulance"), ("Back pain that wakes you at night", "24-hour-line"),
      ("Problems controlling your bladder or bowels", "24-hour-line")],
+    COUNTRY_SOURCES,
 )
 CALCIUM = flagged(
     "Calcium signs",
@@ -109,12 +122,14 @@ def has(text: str, word: str) -> bool:
 
 
 def test_each_country_gets_its_own_facts_and_says_which_country(built: dict[str, Path]) -> None:
-    uk, ca = pdf_text(built["uk"]), pdf_text(built["ca"])
+    uk, ca = pdf_text(built["uk"]), pdf_text(built["ca"])  # the whole text, the list of sources too
     for word in ("999", "A&E", "NHS 111", "37.5", "United Kingdom"):
         assert has(uk, word) and not has(ca, word), word
     for word in ("911", "the emergency department", "38.3", "Canada"):
         assert has(ca, word) and not has(uk, word), word
     assert "Written for readers in: United Kingdom" in uk
+    assert "Test Ambulance Service" in uk and "Test Ambulance Service" not in ca
+    assert "Test Canadian Hospital" in ca and "Test Canadian Hospital" not in uk
     assert "{{" not in uk + ca and ":::" not in uk + ca
 
 
@@ -168,6 +183,16 @@ def test_check_refuses_bad_placeholders_and_blocks_in_one_line(
                                        "--site", "default"])
     if "empty for en-CA" not in fragment:  # the default site is en-GB, which has NHS 111
         assert build_result.exit_code == 2 and fragment in build_result.output
+
+
+def test_unknown_locale_in_a_source_is_refused_in_one_line(runner: CliRunner, make_project) -> None:
+    text = flagged("Alpha", "Text.", [], "  - publisher: P\n    title: T\n    year: 2026\n    locales: [en-GB, en-AU]\n")
+    root = make_project({"content/sections/alpha.md": text})
+    result = runner.invoke(app, ["check", "--root", str(root)])
+    assert result.exit_code == 2, result.output
+    errors = [row for row in result.output.splitlines() if row.startswith("Error:")]
+    assert len(errors) == 1 and errors[0].endswith(
+        "content/sections/alpha.md, line 11: sources: unknown locale 'en-AU'; the locales are en-CA, en-GB"), errors
 
 
 def test_unknown_locale_in_a_site_profile_is_refused(runner: CliRunner, make_project) -> None:
