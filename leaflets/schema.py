@@ -73,7 +73,8 @@ class RedFlag(_Strict):
     symptom: Annotated[str, Field(min_length=1, max_length=200)]
     urgency: Urgency = Field(description="ambulance: call the emergency number now; 24-hour-line: call the "
                              "24-hour number now, day or night; team-today: call your team today")
-    locales: list[LocaleCode] = Field(default_factory=list, description="only for these locales (default: every locale)")
+    locales: list[LocaleCode] = Field(default_factory=list,
+                                      description="only for these locales (default: every locale)")
 
 
 class SectionMeta(_Strict):

@@ -186,7 +186,8 @@ def test_check_refuses_bad_placeholders_and_blocks_in_one_line(
 
 
 def test_unknown_locale_in_a_source_is_refused_in_one_line(runner: CliRunner, make_project) -> None:
-    text = flagged("Alpha", "Text.", [], "  - publisher: P\n    title: T\n    year: 2026\n    locales: [en-GB, en-AU]\n")
+    source = "  - publisher: P\n    title: T\n    year: 2026\n    locales: [en-GB, en-AU]\n"
+    text = flagged("Alpha", "Text.", [], source)
     root = make_project({"content/sections/alpha.md": text})
     result = runner.invoke(app, ["check", "--root", str(root)])
     assert result.exit_code == 2, result.output
