@@ -7,6 +7,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..assemble import slugify
 from ..details import details_from_mapping
@@ -37,6 +38,7 @@ class BatchJob:
     details: dict[str, str] = field(default_factory=dict, hash=False)
     row: int | None = None
     prefix: str = ""
+    record: Any = None  # where this row's hand-out is recorded (leaflets.record.RecordTarget), if anywhere
 
     @property
     def options(self) -> PrintOptions:

@@ -108,7 +108,8 @@ def start_job(runner: Callable[[BatchJob], JobOutcome], job: BatchJob) -> JobOut
 
 
 def render_job(job: BatchJob) -> tuple[str, ...]:
-    from ..build import get_renderer, render_plan, write_rendered
+    from ..build import get_renderer, render_plan
+    from ..record.handout import write_recorded
 
     project = Project(Path(job.root))
     libraries: dict[str, Library] = _worker["libraries"]
@@ -118,7 +119,7 @@ def render_job(job: BatchJob) -> tuple[str, ...]:
     plan = plan_leaflet(library, library.recipe(job.leaflet), site_id=job.site,
                         details=Details.model_validate(job.details), options=job.options)
     rendered = render_plan(plan, project, renderer=get_renderer(project))
-    written = write_rendered(rendered, Path(job.out_dir), name=job.output_name)
+    written = write_recorded(rendered, Path(job.out_dir), job.record, channel="batch", rename=job.output_name)
     return tuple(path.name for path in written)
 
 

@@ -16,7 +16,7 @@ from ..details import details_from_mapping
 from ..errors import InputError, LeafletError, Problem
 from ..library import Library, closest
 from ..rules import BrokenRule, missing_sections
-from ..schema import DETAIL_KEYS, MAX_TITLE, Details
+from ..schema import DETAIL_KEYS, MAX_TITLE, PRINTED_DETAIL_KEYS, Details
 from ..variants import PAPERS, PrintOptions
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -162,7 +162,7 @@ def _common_form_context(library: Library, errors: list[tuple[str | None, str]] 
         "values": _form_values(library),
         "errors": errors,
         "field_errors": {k: m for k, m in errors if k},
-        "detail_keys": DETAIL_KEYS,
+        "detail_keys": PRINTED_DETAIL_KEYS,
         "labels": DETAIL_LABELS,
         "hints": DETAIL_HINTS,
         "limits": detail_limits(),
