@@ -6,7 +6,7 @@ import dataclasses
 import io
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -35,6 +35,18 @@ class BuildRequest:
     details: Details = field(default_factory=Details)
     options: PrintOptions = field(default_factory=PrintOptions)
     approved_only: bool = False
+    formats: tuple[PrintOptions, ...] = ()
+    """Every format to build (variant x paper); empty means just `options`."""
+
+    def each_format(self) -> list[BuildRequest]:
+        """One request per format, each format once (a booklet's files do not depend on --paper today)."""
+        requests, stems = [], set()
+        for options in self.formats or (self.options,):
+            stem = (options.file_stem("leaflet"), options.variant == "booklet" and options.booklet_stem("leaflet"))
+            if stem not in stems:
+                stems.add(stem)
+                requests.append(replace(self, options=options, formats=()))
+        return requests
 
 
 @dataclass(frozen=True)
@@ -50,7 +62,7 @@ def get_renderer(project: Project):  # noqa: ANN201 - the type lives in render.p
     """One warm renderer per project and process: fonts and stylesheets are loaded once."""
     from .render import Renderer
 
-    return Renderer(project.asset_folders, project.styles)
+    return Renderer(project.asset_groups, project.folders("styles"))
 
 
 def plans_for(library: Library, request: BuildRequest) -> list[LeafletPlan]:
@@ -93,7 +105,7 @@ def render_plan(plan: LeafletPlan, project: Project, renderer=None, html: bool =
     renderer = renderer or get_renderer(project)
     options = plan.options
     pdf = renderer.render(
-        leaflet_html(plan, project, link_styles=False), project.root.as_uri() + "/", stylesheet_names(options)
+        leaflet_html(plan, project, link_styles=False), project.root.as_uri() + "/", stylesheet_names(options, project)
     )
     if not plan.urgent_first and (urgent_box_page(pdf) or 0) > 2:
         # The cover and contents filled page 1, so the box went to page 3: put it before the contents.
@@ -144,7 +156,7 @@ def build(
 
     project = find_project(root)
     library = Library(project)
-    plans = plans_for(library, request)
+    plans = [plan for one in request.each_format() for plan in plans_for(library, one)]  # all checked first
     target = prepare_recording(library, request.site, db, [(None, request.details)], teach_back)
     folder = prepare_folder(Path(out_dir))
     clean_partials(folder)
@@ -165,8 +177,8 @@ def build_from_options(
     sections: str | None,
     title: str | None,
     all_leaflets: bool,
-    variant: str,
-    paper: str | None,
+    variants: list[str],
+    papers: list[str],
     print_ready: bool,
     approved_only: bool,
     html: bool,
@@ -178,6 +190,9 @@ def build_from_options(
     from .details import load_details
 
     details = load_details(details_file, pairs)
+    variants = split_choices(variants) or ["standard"]
+    papers: list[str | None] = [*split_choices(papers)] or [None]  # None: the site profile's paper
+    formats = tuple(PrintOptions(variant=v, paper=p, print_ready=print_ready) for v in variants for p in papers)
     request = BuildRequest(
         leaflets=tuple(leaflets),
         sections=tuple(s.strip() for s in (sections or "").split(",") if s.strip()),
@@ -185,9 +200,16 @@ def build_from_options(
         all_leaflets=all_leaflets,
         site=site,
         details=details,
-        options=PrintOptions(variant=variant, paper=paper, print_ready=print_ready),
+        options=formats[0],
         approved_only=approved_only,
+        formats=formats,
     )
     if sections is not None and not request.sections:
         raise InputError("--sections needs at least one section id, for example --sections what-advanced-means")
     return build(request, out_dir, root, html=html, db=db, teach_back=teach_back)
+
+
+def split_choices(values: list[str] | None) -> list[str]:
+    """Repeated options, each of which may also be a comma list: --variant standard,large-print --variant booklet."""
+    chosen = [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
+    return list(dict.fromkeys(chosen))

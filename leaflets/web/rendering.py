@@ -101,7 +101,8 @@ class Thumbnails:
     def fingerprint(library: Library, rid: str) -> tuple[int, ...]:
         """Modification times of the recipe and its sections: a new picture when they change."""
         recipe = library.recipe(rid)
-        paths = [recipe.path, *(library.project.content / "sections" / f"{s}.md" for s in recipe.file.sections)]
+        sections = library.items("sections", ".md")
+        paths = [recipe.path, *(sections[s].path for s in recipe.file.sections if s in sections)]
         return tuple(p.stat().st_mtime_ns if p.exists() else 0 for p in paths)
 
     def get(self, library: Library, rid: str) -> bytes | None:
