@@ -67,9 +67,11 @@ def loud_warning(host: str) -> str:
     ])
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, root: Path | str | None = None) -> None:
+def serve(
+    host: str = "127.0.0.1", port: int = 8000, root: Path | str | None = None, db_path: Path | str | None = None
+) -> None:
     """Run the web page with waitress until Ctrl+C; never Flask's development server."""
-    app = create_app(root)
+    app = create_app(root, db_path)
     if not is_loopback(host):
         print(loud_warning(host), file=sys.stderr)
         app.config["ALLOWED_HOSTS"] = None  # other computers use this computer's own name or address
