@@ -172,7 +172,8 @@
       var body = new FormData(handoutForm);
       body.append("action", button.value);
       button.disabled = true;
-      fetch(handoutForm.action, { method: "POST", body: body, credentials: "same-origin", cache: "no-store" })
+      // getAttribute: form.action would be the buttons named "action"
+      fetch(handoutForm.getAttribute("action"), { method: "POST", body: body, credentials: "same-origin", cache: "no-store" })
         .then(function (response) {
           var type = response.headers.get("Content-Type") || "";
           if (!response.ok || type.indexOf("application/pdf") !== 0) {
@@ -212,7 +213,7 @@
     recordForm.hidden = !handout;
     $("[data-teach-back-unrecorded]", teachBack).hidden = !!handout;
     if (handout) {
-      recordForm.action = "/api/handouts/" + encodeURIComponent(handout) + "/teach-back";
+      recordForm.setAttribute("action", "/api/handouts/" + encodeURIComponent(handout) + "/teach-back");
       status.textContent = "";
       $("input[type=checkbox]", recordForm).checked = false;
     }
@@ -226,7 +227,7 @@
       event.preventDefault();
       var status = $("[data-teach-back-status]", teachBackForm);
       // The note has no name, so FormData leaves it out: it never leaves this page.
-      fetch(teachBackForm.action, {
+      fetch(teachBackForm.getAttribute("action"), {
         method: "POST", body: new FormData(teachBackForm), credentials: "same-origin", cache: "no-store"
       }).then(function (response) {
         return response.json().then(function (answer) {
