@@ -208,6 +208,7 @@ def test_record_page_lists_handouts_without_names_and_downloads_csv(make_project
     client.post("/api/leaflets/other/pdf", json={"site": "clinic", "details": {"patient_name": NAMES[1]}})
     html = client.get("/record").get_data(as_text=True)
     assert "2 hand-outs since" in html and "Hospital number" in html and "H42" in html
+    assert "<td>Test clinic</td>" in html
     assert html.index("Lung leaflet") < html.index("A small leaflet")  # newest first
     assert NAMES[0] not in html and NAMES[1] not in html and "xyzzy" not in html
     only = client.get("/record?leaflet=other").get_data(as_text=True)
@@ -221,6 +222,18 @@ def test_record_page_lists_handouts_without_names_and_downloads_csv(make_project
     rows = list(csv.DictReader(io.StringIO(download.get_data(as_text=True))))
     assert [r["leaflet"] for r in rows] == ["small", "other"] and rows[0]["prepared_by"] == "'=Ann Lee"
     assert rows[0]["patient_reference"] == "H42" and "patient_name" not in rows[0]
+
+
+def test_the_page_says_what_is_saved_when_a_site_keeps_a_record(make_project: MakeProject) -> None:
+    from leaflets.web.server import saved_line
+
+    recording = create_app(_project(make_project))
+    html = recording.test_client().get("/").get_data(as_text=True)
+    assert "Patient names and notes are never saved" in html and "Nothing you type here is saved" not in html
+    assert saved_line(recording).startswith("Names and notes are never saved")
+    plain = create_app(REPO)
+    assert "Nothing you type here is saved" in plain.test_client().get("/").get_data(as_text=True)
+    assert saved_line(plain) == "Nothing typed into the page is saved."
 
 
 def test_record_page_hides_the_hospital_number_column_when_none_is_stored(make_project: MakeProject) -> None:

@@ -148,8 +148,17 @@ def teach_back_context(library: Library, rid: str | None) -> dict[str, Any]:
             questions = teach_back_questions(library, rid)
         except LeafletError:
             questions = []
-    recorded = any(_records(library, s) for s in (None, *library.site_ids))
-    return {"teach_back": questions, "records_handouts": recorded}
+    return {"teach_back": questions}
+
+
+def _site_names(library: Library) -> dict[str, str]:
+    names = {}
+    for site_id in library.site_ids:
+        try:
+            names[site_id] = library.site(site_id).file.name
+        except LeafletError:
+            continue
+    return names
 
 
 def _records(library: Library, site_id: str | None) -> bool:
@@ -160,6 +169,17 @@ def _records(library: Library, site_id: str | None) -> bool:
 
 
 # -- routes ------------------------------------------------------------------------------------------------
+
+
+@record_web.app_context_processor
+def _context() -> dict[str, Any]:
+    # A function, so only pages that show the footer read the site profiles.
+    return {"keeps_handout_record": lambda: keeps_any_record(current_state().library())}
+
+
+def keeps_any_record(library: Library) -> bool:
+    """True when any site profile switches the hand-out record on."""
+    return any(_records(library, s) for s in (None, *library.site_ids))
 
 
 @record_web.post("/api/handouts/<handout_id>/teach-back")
@@ -211,8 +231,7 @@ def record_page() -> Response:
     csv_url = url_for("record.record_csv", since=since, leaflet=leaflet)
     html = render_template("record.html", rows=rows, exists=exists, problem=problem, since=since, leaflet=leaflet,
                            leaflets=sorted(library.recipe_ids), references=references, csv_url=csv_url,
-                           days=RECORD_PAGE_DAYS, recording=any(_records(library, s)
-                                                                for s in (None, *library.site_ids)))
+                           site_names=_site_names(library), recording=keeps_any_record(library))
     return Response(html, status=400 if problem else 200, mimetype="text/html")
 
 

@@ -82,7 +82,8 @@ def serve(
     shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else (f"[{host}]" if ":" in host else host)
     real_port = getattr(server, "effective_port", port)
     print(f"Leaflets is ready: open http://{shown}:{real_port}/ in your web browser.", file=sys.stderr)
-    print("Nothing typed into the page is saved. Press Ctrl+C to stop.", file=sys.stderr)
+    saved = saved_line(app)
+    print(f"{saved} Press Ctrl+C to stop.", file=sys.stderr)
     threading.Thread(target=_warm, args=(app,), name="leaflets-warm", daemon=True).start()
     try:
         server.run()  # waitress returns from run() on Ctrl+C
@@ -90,7 +91,16 @@ def serve(
         pass
     finally:
         server.close()
-    print("Stopped. Nothing was saved.", file=sys.stderr)
+    print("Stopped. Nothing was saved." if saved.startswith("Nothing") else "Stopped.", file=sys.stderr)
+
+
+def saved_line(app: Flask) -> str:
+    """What the server keeps: nothing, or the hand-out record where a site profile asks for one."""
+    from .record_routes import keeps_any_record
+
+    if keeps_any_record(app.extensions["leaflets"].library()):
+        return "Names and notes are never saved; hand-outs are recorded where a site profile asks."
+    return "Nothing typed into the page is saved."
 
 
 def _warm(app: Flask) -> None:
