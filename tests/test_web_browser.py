@@ -118,7 +118,7 @@ def test_nurse_downloads_a_recorded_leaflet_then_records_teach_back(
     import sqlite3
 
     root = make_project({
-        "content/sites/clinic.yaml": "name: Test clinic\nrecord:\n  enabled: true\n",
+        "content/sites/clinic.yaml": "name: Test clinic\nrecord:\n  enabled: true\n  wait_seconds: 0.5\n",
         "content/leaflets/small.yaml": "title: A small leaflet\nicd10: [C64]\nteach_back:\n"
         "  - Which signs mean you should call your team?\n  - Who will you call at night?\nsections: [alpha, beta]\n",
     })
@@ -152,5 +152,22 @@ def test_nurse_downloads_a_recorded_leaflet_then_records_teach_back(
         assert b"frobozz" not in b"".join(p.read_bytes() for p in root.glob("leaflets.db*"))
         page.goto(f"{base}/record")
         assert page.get_by_role("cell", name="Yes").is_visible()
+
         assert problems == [], problems
+        # A locked record: the page says so, and no PDF is handed out.
+        page.goto(f"{base}/leaflets/small")
+        page.get_by_label("Printed for").select_option(label="Test clinic")
+        lock = sqlite3.connect(root / "leaflets.db", isolation_level=None)
+        lock.execute("BEGIN EXCLUSIVE")
+        try:
+            downloads: list[Any] = []
+            page.on("download", lambda download: downloads.append(download))
+            page.get_by_role("button", name="Download PDF").click()
+            page.get_by_role("heading", name="Sorry, there is a problem").wait_for()
+            assert "was not handed out" in page.content() and "locked" in page.content()
+            assert downloads == []
+        finally:
+            lock.execute("ROLLBACK")
+            lock.close()
+        assert [p for p in problems if "status of 503" not in p] == [], problems  # the 503 itself is logged
         page.close()

@@ -108,6 +108,8 @@ def test_api_code_lists_the_leaflets_that_fit_best_first() -> None:
     bad = client.get("/api/leaflets?code=banana")
     assert bad.status_code == 400 and "'banana' is not an ICD-10 code" in bad.get_json()["error"]
     assert client.get("/api/leaflets?code=").status_code == 400
+    many = client.get("/api/leaflets?code=" + ",".join(["C64"] * 21))
+    assert many.status_code == 400 and "at most 20 codes" in many.get_json()["error"]
 
 
 # -- recording each PDF handed out ------------------------------------------------------------------------------
@@ -204,6 +206,7 @@ def test_record_page_lists_handouts_without_names_and_downloads_csv(make_project
     client = create_app(root).test_client()
     empty = client.get("/record").get_data(as_text=True)
     assert "Nothing recorded yet" in empty
+    assert client.get('/record.csv?since="2026').status_code == 400  # checked even before there is a record
     _form_pdf(client, patient_name=NAMES[0], notes=NOTES[0], prepared_by="=Ann Lee", patient_reference="H42")
     client.post("/api/leaflets/other/pdf", json={"site": "clinic", "details": {"patient_name": NAMES[1]}})
     html = client.get("/record").get_data(as_text=True)

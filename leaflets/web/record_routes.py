@@ -31,6 +31,7 @@ from ..record import (
     suggest_leaflets,
     teach_back_questions,
 )
+from ..record.reading import parse_date
 from .choices import LeafletChoice, matches
 from .responses import ApiError
 from .security import check_form_post
@@ -41,6 +42,7 @@ HANDOUT_HEADER = "X-Handout-Id"
 DB_CONFIG = "LEAFLETS_DB"
 """app.config key: the record file from `leaflets serve --db`, or None for leaflets.db in the project."""
 RECORD_PAGE_DAYS = 30
+MAX_CODES = 20
 _HANDOUT_ID = re.compile(r"[0-9a-f]{32}")
 
 record_web = Blueprint("record", __name__)
@@ -62,8 +64,11 @@ def filtered_choices(library: Library, choices: list[LeafletChoice], query: str)
 
 
 def api_codes() -> list[str]:
-    """The codes of `?code=C79.51&code=C64` or `?code=C79.51,C64`."""
-    return [code for value in request.args.getlist("code") for code in value.replace(",", " ").split()]
+    """The codes of `?code=C79.51&code=C64` or `?code=C79.51,C64`; at most MAX_CODES."""
+    codes = [code for value in request.args.getlist("code") for code in value.replace(",", " ").split()]
+    if len(codes) > MAX_CODES:
+        raise InputError(f"code: at most {MAX_CODES} codes at a time")
+    return codes
 
 
 def api_choices(library: Library, choices: list[LeafletChoice]) -> list[dict[str, Any]] | None:
@@ -205,6 +210,7 @@ def _record_filters() -> tuple[str, str | None]:
     since = request.args.get("since", "").strip()[:40]
     if not since:
         since = (datetime.now(UTC) - timedelta(days=RECORD_PAGE_DAYS)).date().isoformat()
+    parse_date(since, "since")  # a mistyped date is a 400 whether or not there is a record yet
     leaflet = request.args.get("leaflet", "").strip()[:80] or None
     return since, leaflet
 
@@ -221,12 +227,13 @@ def _rows(since: str, leaflet: str | None) -> tuple[list[dict[str, Any]], bool]:
 def record_page() -> Response:
     """Who was given which leaflet edition, when, by whom, and whether understanding was checked."""
     library = current_state().library()
-    since, leaflet = _record_filters()
+    problem = None
     try:
+        since, leaflet = _record_filters()
         rows, exists = _rows(since, leaflet)
-        problem = None
-    except InputError as exc:
-        rows, exists, problem = [], True, exc.problems[0].text.removeprefix("--since: ")
+    except InputError as exc:  # a mistyped date: shown at its field
+        since, leaflet = request.args.get("since", "")[:40], None
+        rows, exists, problem = [], True, exc.problems[0].message.removeprefix("since: ")
     references = any(r.get("patient_reference") for r in rows)
     csv_url = url_for("record.record_csv", since=since, leaflet=leaflet)
     html = render_template("record.html", rows=rows, exists=exists, problem=problem, since=since, leaflet=leaflet,
