@@ -121,6 +121,7 @@ def test_a_form_pdf_is_recorded_without_name_or_note_and_teach_back_is_saved(mak
     page = client.get("/leaflets/small").get_data(as_text=True)
     assert '<label class="label" for="f-patient_reference">Hospital number</label>' in page
     assert "Which signs mean you should call your team?" in page and "Check understanding" in page
+    assert '"Prepared by" and the hospital number, which go in the hand-out record' in page
     note = re.search(r'<textarea[^>]*id="tb-note"[^>]*>', page)
     assert note and "name=" not in note.group()  # the note has no name: the browser never sends it
     response = _form_pdf(client, patient_name=NAMES[0], notes=NOTES[0], prepared_by="Ann Lee, nurse",
