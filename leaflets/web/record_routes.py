@@ -176,10 +176,10 @@ def _records(library: Library, site_id: str | None) -> bool:
 # -- routes ------------------------------------------------------------------------------------------------
 
 
-@record_web.app_context_processor
-def _context() -> dict[str, Any]:
-    # A function, so only pages that show the footer read the site profiles.
-    return {"keeps_handout_record": lambda: keeps_any_record(current_state().library())}
+@record_web.app_template_global()
+def keeps_handout_record() -> bool:
+    """For the templates (macros too): whether to say what the record keeps."""
+    return keeps_any_record(current_state().library())
 
 
 def keeps_any_record(library: Library) -> bool:
