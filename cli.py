@@ -227,6 +227,7 @@ def serve(
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
     root: RootOption = None,
+    db: DbOption = None,
     debug: DebugOption = False,
 ) -> None:
     """Start the leaflet web page on this computer: pick a leaflet, add details, print.
@@ -235,7 +236,7 @@ def serve(
     """
     from leaflets.web import serve as run_server
 
-    run_server(host, port, root)
+    run_server(host, port, root, db)
 
 
 @app.command()

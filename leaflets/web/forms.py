@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from werkzeug.datastructures import MultiDict
 
 from .choices import LeafletChoice, section_choices, site_choices
+from .record_routes import keeps_hospital_numbers, teach_back_context
 from .responses import ApiError, preview_message
 from .security import CSRF_FIELD
 
@@ -163,7 +164,8 @@ def _common_form_context(library: Library, errors: list[tuple[str | None, str]] 
         "values": _form_values(library),
         "errors": errors,
         "field_errors": {k: m for k, m in errors if k},
-        "detail_keys": PRINTED_DETAIL_KEYS,
+        # The hospital number only where a site keeps it in its hand-out record.
+        "detail_keys": DETAIL_KEYS if keeps_hospital_numbers(library) else PRINTED_DETAIL_KEYS,
         "labels": DETAIL_LABELS,
         "hints": DETAIL_HINTS,
         "limits": detail_limits(),
@@ -175,7 +177,8 @@ def _common_form_context(library: Library, errors: list[tuple[str | None, str]] 
 
 def leaflet_form(library: Library, choice: LeafletChoice, errors: list[tuple[str | None, str]] | None = None,
                   status: int = 200) -> Response:
-    html = render_template("leaflet.html", choice=choice, **_common_form_context(library, errors))
+    html = render_template("leaflet.html", choice=choice, **teach_back_context(library, choice.id),
+                           **_common_form_context(library, errors))
     return Response(html, status=status, mimetype="text/html")
 
 

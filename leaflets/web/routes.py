@@ -14,7 +14,7 @@ from ..assemble import LeafletPlan, checked_ad_hoc, plan_leaflet
 from ..errors import InputError, LeafletError
 from ..library import closest
 from ..rules import ad_hoc_warning, broken_rules, missing_sections
-from .choices import find_choice, leaflet_choices, matches, section_choices, site_choices
+from .choices import find_choice, leaflet_choices, section_choices, site_choices
 from .config import MAX_BODY_BYTES, WEB_STATIC, WEB_STYLES
 from .forms import (
     api_body,
@@ -28,6 +28,7 @@ from .forms import (
     order_from,
     pick_file,
 )
+from .record_routes import api_choices, filtered_choices, leaflet_codes, record_pdf, recording_for, with_handout
 from .rendering import timed_render
 from .responses import (
     ASSET_CSP,
@@ -93,11 +94,14 @@ def index() -> str:
     library = state.library()
     choices, problems = leaflet_choices(library)
     query = request.args.get("q", "")[:200].strip()
-    # Every leaflet is on the page; those that do not match are hidden, so the JS filter can show them again.
-    shown = {c.id for c in choices if matches(c.search_text, query)}
+    # Every leaflet is on the page, matches first, best first; the others are hidden for the JS filter.
+    found = filtered_choices(library, choices, query)
+    shown = {c.id for c in found}
+    choices = found + [c for c in choices if c.id not in shown]
     ready = {c.id: state.thumbnails.ready(library, c.id) for c in choices}
+    codes = {c.id: leaflet_codes(library, c.id) for c in choices}
     return render_template("index.html", choices=choices, shown=shown, total=len(choices), query=query,
-                           problems=problems, ready=ready)
+                           problems=problems, ready=ready, codes=codes)
 
 
 @web.get("/leaflets/<rid>")
@@ -115,12 +119,14 @@ def leaflet_form_pdf(rid: str) -> Response | str:
     choice = find_choice(library, rid)
     try:
         order = form_order(library)
+        target = recording_for(library, order.site, order.details)
     except InputError as exc:
         return leaflet_form(library, choice, errors=detail_problems(exc), status=400)
     plan = plan_leaflet(library, library.recipe(rid), site_id=order.site, details=order.details,
                         options=order.options)
     stem, data = pick_file(timed_render(state, plan), order)
-    return pdf_response(data, stem, inline=request.form.get("action") == "print")
+    handout = record_pdf(target, plan, data)
+    return with_handout(pdf_response(data, stem, inline=request.form.get("action") == "print"), handout)
 
 
 @web.route("/leaflets/<rid>/preview", methods=["GET", "POST"])
@@ -173,12 +179,14 @@ def build_form_pdf() -> Response | str:
     try:
         order = form_order(library)
         plan = custom_plan(library, order, custom_sections(request.form), request.form.get("title"))
+        target = recording_for(library, order.site, order.details)
     except InputError as exc:
         return build_form(library, errors=detail_problems(exc), status=400)
     if plan.broken_rules and request.form.get("safety_ok") != "1":
         return build_form(library, safety=plan.broken_rules)  # offer the missing sections first
     stem, data = pick_file(timed_render(state, plan), order)
-    return pdf_response(data, stem, inline=request.form.get("action") == "print")
+    handout = record_pdf(target, plan, data)
+    return with_handout(pdf_response(data, stem, inline=request.form.get("action") == "print"), handout)
 
 
 @web.post("/build/add-sections")
@@ -217,8 +225,10 @@ def build_preview() -> Response:
 
 @web.get("/api/leaflets")
 def api_leaflets() -> Response:
-    choices, _problems = leaflet_choices(current_state().library())
-    return jsonify([c.as_json() for c in choices])
+    library = current_state().library()
+    choices, _problems = leaflet_choices(library)
+    found = api_choices(library, choices)  # ?code= (best first) or ?q=
+    return jsonify(found if found is not None else [c.as_json() for c in choices])
 
 
 @web.get("/api/sections")
@@ -241,10 +251,11 @@ def api_leaflet_pdf(rid: str) -> Response:
         raise ApiError(404, f"unknown leaflet '{rid[:80]}'{closest(rid, library.recipe_ids)}")
     body = api_body()
     order = order_from(body, library, body.get("details") or {})
+    target = recording_for(library, order.site, order.details)
     plan = plan_leaflet(library, library.recipe(rid), site_id=order.site, details=order.details,
                         options=order.options)
     stem, data = pick_file(timed_render(state, plan), order)
-    return pdf_response(data, stem, inline=False)
+    return with_handout(pdf_response(data, stem, inline=False), record_pdf(target, plan, data))
 
 
 @web.post("/api/build/pdf")
@@ -255,8 +266,9 @@ def api_build_pdf() -> Response:
     body = api_body(extra=("sections", "title"))
     order = order_from(body, library, body.get("details") or {})
     plan = custom_plan(library, order, body.get("sections"), body.get("title"))
+    target = recording_for(library, order.site, order.details)
     stem, data = pick_file(timed_render(state, plan), order)
-    response = pdf_response(data, stem, inline=False)
+    response = with_handout(pdf_response(data, stem, inline=False), record_pdf(target, plan, data))
     if warning := ad_hoc_warning(plan.broken_rules):
         response.headers["X-Leaflets-Warning"] = warning
     return response
