@@ -89,7 +89,7 @@ def test_list_filters_by_code_best_first_without_javascript() -> None:
     shown = _shown(html)
     assert shown[0] == "bone-metastases"
     assert "lung-metastases" not in shown and "liver-metastases" not in shown
-    assert f"{len(shown)} of 10 leaflets" in html
+    assert f"{len(shown)} of 11 leaflets" in html
     assert 'data-filter-url="/api/leaflets"' in html and "ICD-10</abbr> C79.5, C64" in html
     by_word = _shown(client.get("/?q=lung").get_data(as_text=True))
     assert by_word == ["lung-metastases"]
@@ -104,7 +104,7 @@ def test_api_code_lists_the_leaflets_that_fit_best_first() -> None:
     both = client.get("/api/leaflets?code=C79.51,C64").get_json()
     assert both[0]["id"] == "bone-metastases" and both[0]["matched"] == ["C79.5", "C64"]
     assert [f["id"] for f in client.get("/api/leaflets?q=brain").get_json()] == ["brain-metastases"]
-    assert len(client.get("/api/leaflets").get_json()) == 10
+    assert len(client.get("/api/leaflets").get_json()) == 11
     bad = client.get("/api/leaflets?code=banana")
     assert bad.status_code == 400 and "'banana' is not an ICD-10 code" in bad.get_json()["error"]
     assert client.get("/api/leaflets?code=").status_code == 400
