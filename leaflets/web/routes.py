@@ -11,7 +11,7 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..assemble import LeafletPlan, plan_leaflet
-from ..errors import InputError, LeafletError
+from ..errors import InputError, LeafletError, one_line
 from ..library import closest
 from .choices import find_choice, leaflet_choices, matches, section_choices, site_choices
 from .config import MAX_BODY_BYTES, WEB_STATIC, WEB_STYLES
@@ -80,7 +80,8 @@ def _http_error(exc: HTTPException) -> Response:
 @web.app_errorhandler(Exception)
 def _unexpected(exc: Exception) -> Response:
     # The class only: an exception's message could quote what was typed.
-    log.error("unexpected %s while answering %s %s", exc.__class__.__name__, request.method, request.path)
+    log.error("unexpected %s while answering %s %s", exc.__class__.__name__, one_line(request.method),
+              one_line(request.path[:200]))  # a path can hold any byte: never let it reach a terminal raw
     return error_response(500, "something went wrong while making the leaflet; nothing was saved")
 
 # -- pages --------------------------------------------------------------------------------------
