@@ -10,6 +10,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 
 import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from . import __version__
 from .errors import ContentError, InputError, Problem, RenderError
@@ -191,7 +192,8 @@ def plan_leaflet(
 
 @lru_cache(maxsize=8)
 def _environment(templates: tuple[Path, ...]) -> jinja2.Environment:
-    env = jinja2.Environment(
+    """Templates run sandboxed: a project's own templates/ can shape the page but never run Python code."""
+    env = ImmutableSandboxedEnvironment(
         loader=jinja2.FileSystemLoader([str(folder) for folder in templates]),  # a local template wins
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -259,6 +261,10 @@ def render_html(plan: LeafletPlan, project: Project, link_styles: bool = True, q
     except jinja2.TemplateSyntaxError as exc:
         where = exc.filename or exc.name or "template"
         raise ContentError.at(where, f"template error: {exc.message}", exc.lineno) from None
+    except SecurityError as exc:
+        where, line = _template_frame(exc)
+        raise ContentError.at(where, f"template error: {exc}; templates run in a sandbox that keeps them away from "
+                              "Python's internals, files and commands", line) from None
     except jinja2.TemplateError as exc:
         where, line = _template_frame(exc)
         raise RenderError.at(where, f"template error: {exc}", line) from None

@@ -102,17 +102,26 @@ def leaflet_html(plan: LeafletPlan, project: Project, link_styles: bool) -> str:
 
 def render_plan(plan: LeafletPlan, project: Project, renderer=None, html: bool = False) -> RenderedLeaflet:  # noqa: ANN001
     """Render one plan to the bytes of every file it produces (PDFs, and HTML if asked)."""
+    from .render import MissingGlyphs
+
     renderer = renderer or get_renderer(project)
     options = plan.options
-    pdf = renderer.render(
-        leaflet_html(plan, project, link_styles=False), project.root.as_uri() + "/", stylesheet_names(options, project)
-    )
-    if not plan.urgent_first and (urgent_box_page(pdf) or 0) > 2:
-        # The cover and contents filled page 1, so the box went to page 3: put it before the contents.
-        plan = dataclasses.replace(plan, urgent_first=True)
+    try:
         pdf = renderer.render(
-            leaflet_html(plan, project, link_styles=False), project.root.as_uri() + "/", stylesheet_names(options)
+            leaflet_html(plan, project, link_styles=False), project.root.as_uri() + "/",
+            stylesheet_names(options, project),
         )
+        if not plan.urgent_first and (urgent_box_page(pdf) or 0) > 2:
+            # The cover and contents filled page 1, so the box went to page 3: put it before the contents.
+            plan = dataclasses.replace(plan, urgent_first=True)
+            pdf = renderer.render(
+                leaflet_html(plan, project, link_styles=False), project.root.as_uri() + "/",
+                stylesheet_names(options, project),
+            )
+    except MissingGlyphs as exc:
+        from .glyphs import missing_glyphs_error
+
+        raise missing_glyphs_error(plan, project, exc.characters) from None
     files = {f"{options.file_stem(plan.id)}.pdf": pdf}
     if options.variant == "booklet":
         from .imposition import impose_booklet

@@ -9,22 +9,19 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
+from .characters import character_problem, phone_problem
 from .errors import ContentError, InputError, LeafletError, Problem
 from .readers import YamlDocument
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,79}$"
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
-_BIDI_OVERRIDE = re.compile("[\u202a-\u202e]")
 
 
-def text_problem(value: str) -> str | None:
-    """Why a piece of text cannot go into a leaflet, or None if it can."""
-    if _CONTROL.search(value):
-        return "contains control characters (invisible characters pasted from another program); retype it"
-    if _SURROGATE.search(value):
-        return "contains characters that are not valid Unicode text; retype it"
-    return None
+def text_problem(value: str, field: str | None = None) -> str | None:
+    """Why a piece of text cannot go into a leaflet, or None if it can (phones: digits in typed order)."""
+    problem = character_problem(value)
+    if problem is None and field is not None and field.endswith("phone"):
+        problem = phone_problem(value)
+    return problem
 
 
 MAX_TITLE = 300
@@ -51,9 +48,9 @@ class _Strict(BaseModel):
 
     @field_validator("*", mode="after")
     @classmethod
-    def _printable(cls, value: Any) -> Any:
+    def _printable(cls, value: Any, info: ValidationInfo) -> Any:
         for text in value if isinstance(value, list) else [value]:
-            if isinstance(text, str) and (problem := text_problem(text)):
+            if isinstance(text, str) and (problem := text_problem(text, info.field_name)):
                 raise ValueError(problem)
         return value
 
@@ -299,7 +296,7 @@ class Details(BaseModel):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _plain_text(cls, value: Any) -> Any:
+    def _plain_text(cls, value: Any, info: ValidationInfo) -> Any:
         if value is None:
             return None
         if isinstance(value, bool):
@@ -308,10 +305,8 @@ class Details(BaseModel):
             value = str(value)
         if not isinstance(value, str):
             raise ValueError("must be plain text (one value, not a list or keys)")
-        if problem := text_problem(value):
+        if problem := text_problem(value, info.field_name):
             raise ValueError(problem)
-        if _BIDI_OVERRIDE.search(value):  # would show a phone number or name in a different order than typed
-            raise ValueError("contains invisible text-direction characters; retype it")
         return value or None
 
     @field_validator("patient_reference")

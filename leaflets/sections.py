@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from .characters import CONTROL, find_problem
 from .errors import ContentError, Problem
 from .locales import Locale, Locales, block_problems, empty_value_problems, fill, localise_body, placeholder_problems
 from .markdown import images, render_markdown
@@ -21,7 +22,6 @@ MAX_SECTION_BYTES = 64 * 1024
 MARKDOWN_SECONDS = 5
 """Reading a section's Markdown takes milliseconds; unusual Markdown that takes longer than this is refused."""
 
-_BODY_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")  # form feed (\x0c) is a page break some editors keep
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?", re.DOTALL | re.MULTILINE)
 
 FrontTexts = tuple[tuple[str, int | None, tuple[str, ...]], ...]
@@ -101,10 +101,13 @@ def load_section(path: Path, locales: Locales | None = None) -> Section:
     if not body.strip():
         raise ContentError.at(path, "has no text after the front matter; write the section below the second '---'")
     body_line = text[: match.end()].count("\n") + 1
-    if control := _BODY_CONTROL.search(body):
-        line = body_line + body[: control.start()].count("\n")
-        raise ContentError.at(path, f"contains an invisible control character (#x{ord(control.group()):02x}); "
-                              "delete it (it often comes from pasting text out of another program)", line)
+    if found := find_problem(body, keep_form_feed=True):  # form feed is a page break some editors keep
+        index, message = found
+        line = body_line + body[:index].count("\n")
+        if CONTROL.match(body[index]):
+            message = (f"contains an invisible control character (#x{ord(body[index]):02x}); "
+                       "delete it (it often comes from pasting text out of another program)")
+        raise ContentError.at(path, message, line)
     slow = "its Markdown takes too long to read; look for long runs of [ ! * _ or < and remove them"
     with time_limit(MARKDOWN_SECONDS, lambda: ContentError.at(path, slow)):
         no_alt = [image.line for image in images(body) if not image.alt]

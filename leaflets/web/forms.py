@@ -103,14 +103,59 @@ def form_order(library: Library) -> Order:
     return order_from(values, library, {k: form.get(k, "") for k in DETAIL_KEYS})
 
 
+MAX_JSON_DEPTH = 20
+"""An API body nests three levels (body, details, a value); twenty is plenty and far below Python's limit."""
+
+
+def plain_json(data: bytes) -> Any:
+    """An API body parsed: JSON without NaN or Infinity or lone surrogates, nested at most MAX_JSON_DEPTH deep."""
+
+    def refuse_constant(name: str) -> Any:
+        raise ValueError(name)
+
+    if _nesting(data) > MAX_JSON_DEPTH:  # measured before parsing: a deep body never reaches the recursive parser
+        raise ApiError(400, f"the body is nested more than {MAX_JSON_DEPTH} levels deep; send plain JSON")
+    try:
+        body = json.loads(data, parse_constant=refuse_constant)
+    except (ValueError, RecursionError):
+        raise ApiError(400, "the body is not valid JSON") from None
+    if _has_surrogate(body):
+        raise ApiError(400, "the body contains text that is not valid Unicode (a lone surrogate such as \\ud800)")
+    return body
+
+
+def _nesting(data: bytes) -> int:
+    """How deeply DATA's JSON lists and objects nest (brackets inside strings do not count)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in data:
+        if in_string:
+            escaped, in_string = (False, True) if escaped else (byte == 0x5C, byte != 0x22)
+        elif byte == 0x22:
+            in_string = True
+        elif byte in b"[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in b"]}":
+            depth -= 1
+    return deepest
+
+
+def _has_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        return any("\ud800" <= char <= "\udfff" for char in value)
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_surrogate(item) for item in value)
+    return False
+
+
 def api_body(extra: tuple[str, ...] = ()) -> dict[str, Any]:
     """The JSON body of an API call, checked for type and keys before anything else."""
     if request.mimetype != "application/json":
         raise ApiError(400, "send a JSON body with Content-Type: application/json")
-    try:
-        body = json.loads(request.get_data(cache=False) or b"null")
-    except ValueError:
-        raise ApiError(400, "the body is not valid JSON") from None
+    body = plain_json(request.get_data(cache=False) or b"null")
     if not isinstance(body, dict):
         raise ApiError(400, "the body must be a JSON object, for example {\"details\": {\"patient_name\": \"Sam\"}}")
     allowed = (*API_OPTION_KEYS, *extra)

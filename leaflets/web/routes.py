@@ -11,7 +11,7 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..assemble import LeafletPlan, checked_ad_hoc, plan_leaflet
-from ..errors import InputError, LeafletError
+from ..errors import InputError, LeafletError, one_line
 from ..library import closest
 from ..rules import ad_hoc_warning, broken_rules, missing_sections
 from .choices import find_choice, leaflet_choices, section_choices, site_choices
@@ -82,7 +82,8 @@ def _http_error(exc: HTTPException) -> Response:
 @web.app_errorhandler(Exception)
 def _unexpected(exc: Exception) -> Response:
     # The class only: an exception's message could quote what was typed.
-    log.error("unexpected %s while answering %s %s", exc.__class__.__name__, request.method, request.path)
+    log.error("unexpected %s while answering %s %s", exc.__class__.__name__, one_line(request.method),
+              one_line(request.path[:200]))  # a path can hold any byte: never let it reach a terminal raw
     return error_response(500, "something went wrong while making the leaflet; nothing was saved")
 
 # -- pages --------------------------------------------------------------------------------------

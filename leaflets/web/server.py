@@ -23,6 +23,14 @@ from .security import is_loopback
 
 log = logging.getLogger("leaflets.web")
 
+CONNECTION_LIMIT = 500
+"""Open connections waitress keeps: idle or half-sent ones (a port scanner, a stuck browser) cannot use them up."""
+CHANNEL_SECONDS = 30
+"""A connection that sends nothing for this long is closed; a real request arrives in well under a second."""
+CLEANUP_SECONDS = 5
+"""How often waitress looks for such silent connections."""
+
+
 def make_server(
     app: Flask, host: str = "127.0.0.1", port: int = 8000, threads: int = 4
 ) -> BaseWSGIServer | MultiSocketServer:
@@ -34,6 +42,7 @@ def make_server(
     return create_server(
         app, host=host, port=port, threads=threads, ident="leaflets", expose_tracebacks=False,
         max_request_body_size=MAX_BODY_BYTES, clear_untrusted_proxy_headers=True,
+        connection_limit=CONNECTION_LIMIT, channel_timeout=CHANNEL_SECONDS, cleanup_interval=CLEANUP_SECONDS,
     )
 
 
