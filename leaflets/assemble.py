@@ -13,14 +13,16 @@ import jinja2
 
 from . import __version__
 from .content import Section
+from .diagram import diagram_for
 from .errors import ContentError, InputError, RenderError
 from .library import Library, Recipe, SiteProfile
 from .markdown import render_markdown
 from .options import PrintOptions
+from .pictures import body_part, route_icon
 from .project import Project
 from .schema import Details, Drug, GlossaryTerm, SourceRef, text_problem
 
-STYLESHEETS = ("leaflet.css",)
+STYLESHEETS = ("leaflet.css", "pictures.css")
 MAX_TITLE = 300
 VARIANT_STYLESHEETS = {"large-print": "large-print.css", "booklet": "booklet.css"}
 
@@ -167,6 +169,8 @@ def _environment(templates: Path) -> jinja2.Environment:
     )
     env.filters["markdown"] = lambda text: jinja2.utils.markupsafe.Markup(render_markdown(text or "", min_heading=3))
     env.filters["long_date"] = lambda d: f"{d.day} {d:%B %Y}" if d else "not recorded"
+    env.filters["body_part"] = body_part
+    env.filters["route_icon"] = route_icon
     return env
 
 
@@ -208,6 +212,7 @@ def render_html(plan: LeafletPlan, project: Project, link_styles: bool = True, q
             page_css=page_css(plan),
             generator=f"leaflets {__version__}",
             qr_svg=qr_svg,
+            diagram=diagram_for(plan.sections),
             logo_href=(project.content / plan.site.file.logo).as_uri() if plan.site.file.logo else None,
         )
     except jinja2.TemplateNotFound as exc:
