@@ -24,7 +24,7 @@ from .schema import Details, Drug, GlossaryTerm, SourceRef, text_problem
 
 STYLESHEETS = ("leaflet.css", "pictures.css")
 MAX_TITLE = 300
-VARIANT_STYLESHEETS = {"large-print": "large-print.css", "booklet": "booklet.css"}
+VARIANT_STYLESHEETS = {"large-print": "large-print.css", "booklet": "booklet.css", "easy-read": "easy-read.css"}
 
 
 @dataclass(frozen=True)
@@ -201,7 +201,8 @@ def page_css(plan: LeafletPlan) -> str:
 def render_html(plan: LeafletPlan, project: Project, link_styles: bool = True, qr_svg: str | None = None) -> str:
     """Render the leaflet's HTML; with LINK_STYLES it renders alone (the plain weasyprint command)."""
     try:
-        template = _environment(project.templates).get_template("leaflet.html")
+        name = "easy-read.html" if plan.options.variant == "easy-read" else "leaflet.html"
+        template = _environment(project.templates).get_template(name)
         return template.render(
             plan=plan,
             site=plan.site.file,

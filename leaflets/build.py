@@ -51,6 +51,12 @@ def get_renderer(project: Project):  # noqa: ANN201 - the type lives in render.p
 
 def plans_for(library: Library, request: BuildRequest) -> list[LeafletPlan]:
     """Resolve a request into checked leaflet plans, before any rendering."""
+    if request.options.variant == "easy-read":
+        from .editions import plan_easy_read
+
+        if request.sections and (request.leaflets or request.all_leaflets):
+            raise InputError("use either leaflet names or --sections, not both")
+        return plan_easy_read(library, request)
     if request.sections:
         if request.leaflets or request.all_leaflets:
             raise InputError("use either leaflet names or --sections, not both")

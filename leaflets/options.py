@@ -36,8 +36,8 @@ class PrintOptions:
     def file_stem(self, leaflet: str) -> str:
         """The file name (without .pdf) for the reading pages of LEAFLET in these options."""
         parts = [leaflet]
-        if self.variant == "large-print":
-            parts.append("large-print")
+        if self.variant in ("large-print", "easy-read"):
+            parts.append(self.variant)
         if self.variant == "booklet":
             parts.append("a5")
         elif self.paper == "letter":

@@ -28,7 +28,8 @@ def text_problem(value: str) -> str | None:
 
 
 ShortText = Annotated[str, Field(min_length=1, max_length=300)]
-Variant = Literal["standard", "large-print", "booklet"]
+Variant = Literal["standard", "large-print", "booklet", "easy-read"]
+Format = Literal["pdf", "html"]
 Paper = Literal["a4", "letter"]
 DrugType = Literal["immunotherapy", "cytokine", "vegf-tki", "mtor", "hif2", "hormone", "bone"]
 
@@ -156,6 +157,7 @@ class SetFile(_Strict):
     leaflets: Literal["all"] | list[Annotated[str, Field(pattern=ID_PATTERN)]] = "all"
     variants: list[Variant] = Field(default_factory=lambda: ["standard"], min_length=1)
     papers: list[Paper] = Field(default_factory=lambda: ["a4"], min_length=1)
+    formats: list[Format] = Field(default_factory=lambda: ["pdf"], min_length=1)
 
 
 class Details(BaseModel):
