@@ -13,6 +13,7 @@ from .files import today
 from .library import Library
 from .project import find_project
 from .readability import score
+from .easyread_checks import check_easy_read
 
 MAX_GRADE = 8.0
 """Flesch-Kincaid grade a section may not exceed (UK reading age 9-11 is about US grade 4-6; 8 is the ceiling)."""
@@ -158,7 +159,9 @@ def check_content(
             if shared:
                 report.problems.append(f"shares wording with a source page: '{report.copied[0]}'")
         reports.append(report)
-    mean = round(sum(r.grade for r in reports) / len(reports), 2) if reports else 0.0
+    standard = list(reports)
+    reports.extend(check_easy_read(library, known))
+    mean = round(sum(r.grade for r in standard) / len(standard), 2) if standard else 0.0
     overall = []
     if mean > MAX_MEAN_GRADE:
         overall.append(f"mean grade {mean} is above {MAX_MEAN_GRADE}")
