@@ -198,12 +198,17 @@ def page_css(plan: LeafletPlan) -> str:
     return "\n".join(rules)
 
 
-def render_html(plan: LeafletPlan, project: Project, link_styles: bool = True, qr_svg: str | None = None) -> str:
-    """Render the leaflet's HTML; with LINK_STYLES it renders alone (the plain weasyprint command)."""
+def render_html(
+    plan: LeafletPlan, project: Project, link_styles: bool = True, qr_svg: str | None = None, **screen: object
+) -> str:
+    """Render the leaflet's HTML; with LINK_STYLES it renders alone (the plain weasyprint command).
+
+    SCREEN overrides the context for the self-contained HTML edition (inline_css, skip_link, base_href, logo_href).
+    """
     try:
         name = "easy-read.html" if plan.options.variant == "easy-read" else "leaflet.html"
         template = _environment(project.templates).get_template(name)
-        return template.render(
+        context = dict(
             plan=plan,
             site=plan.site.file,
             details=plan.details,
@@ -216,6 +221,7 @@ def render_html(plan: LeafletPlan, project: Project, link_styles: bool = True, q
             diagram=diagram_for(plan.sections),
             logo_href=(project.content / plan.site.file.logo).as_uri() if plan.site.file.logo else None,
         )
+        return template.render({**context, **screen})
     except jinja2.TemplateNotFound as exc:
         raise ContentError.at(project.templates / str(exc.name), "template not found") from None
     except jinja2.TemplateSyntaxError as exc:
