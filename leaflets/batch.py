@@ -38,6 +38,8 @@ from .incremental import (
 from .library import LeafletSet, Library, closest
 from .listing import table
 from .options import PAPERS, VARIANTS, PrintOptions
+
+FORMATS = ("pdf", "html")
 from .output import clean_partials, prepare_folder, write_atomic
 from .personal import details_from_mapping
 from .project import Project, find_project
@@ -58,7 +60,7 @@ GC_THRESHOLD = (10_000, 10, 10)
 collection after every leaflet keeps memory flat, since layout trees are cyclic and outlive young collections."""
 VARIANT_COST = {"standard": 1.0, "large-print": 1.3, "booklet": 1.8}
 """Rough render cost of each variant, so the longest jobs start first and no worker is left with a long tail."""
-DATA_COLUMNS = ("leaflet", "id", "variant", "paper", *DETAIL_KEYS)
+DATA_COLUMNS = ("leaflet", "id", "variant", "paper", "format", *DETAIL_KEYS)
 PRIVATE = "[personal detail]"
 
 _ID = re.compile(ID_PATTERN)
@@ -81,6 +83,7 @@ class BatchJob:
     details: dict[str, str] = field(default_factory=dict, hash=False)
     row: int | None = None
     prefix: str = ""
+    output_format: str = "pdf"
 
     @property
     def options(self) -> PrintOptions:
@@ -93,6 +96,8 @@ class BatchJob:
     @property
     def outputs(self) -> tuple[str, ...]:
         options = self.options
+        if self.output_format == "html":
+            return (self.output_name(f"{options.file_stem(self.leaflet)}.html"),)
         names = [f"{options.file_stem(self.leaflet)}.pdf"]
         if self.variant == "booklet":
             names.append(f"{options.booklet_stem(self.leaflet)}.pdf")
@@ -101,9 +106,10 @@ class BatchJob:
     @property
     def label(self) -> str:
         """How messages name the job: the leaflet and format, and the CSV row; never a personal detail."""
+        what = f"{self.variant}, {self.paper}" + (", html" if self.output_format == "html" else "")
         if self.row is not None:
-            return f"row {self.row} ({self.leaflet}, {self.variant}, {self.paper})"
-        return f"{self.leaflet} ({self.variant}, {self.paper})"
+            return f"row {self.row} ({self.leaflet}, {what})"
+        return f"{self.leaflet} ({what})"
 
 
 @dataclass(frozen=True)
@@ -257,10 +263,12 @@ def jobs_from_set(leaflet_set: LeafletSet, library: Library, out_dir: Path) -> l
     for leaflet in library.set_leaflets(leaflet_set):
         for variant in dict.fromkeys(leaflet_set.file.variants):
             for paper in dict.fromkeys(leaflet_set.file.papers):
-                job = BatchJob(len(jobs), root, out, leaflet, leaflet_set.file.site, variant, paper)
-                if job.outputs not in seen:
-                    seen.add(job.outputs)
-                    jobs.append(job)
+                for output_format in dict.fromkeys(leaflet_set.file.formats):
+                    job = BatchJob(len(jobs), root, out, leaflet, leaflet_set.file.site, variant, paper,
+                                   output_format=output_format)
+                    if job.outputs not in seen:
+                        seen.add(job.outputs)
+                        jobs.append(job)
     return jobs
 
 
@@ -336,6 +344,9 @@ def jobs_from_data(
         paper = values.get("paper") or default_paper
         if paper not in PAPERS:
             row_problems.append(Problem(f"paper: must be one of {', '.join(PAPERS)}", where))
+        output_format = values.get("format") or leaflet_set.file.formats[0]
+        if output_format not in FORMATS:
+            row_problems.append(Problem(f"format: must be one of {', '.join(FORMATS)}", where))
         try:
             details = details_from_mapping({k: v for k, v in values.items() if k in DETAIL_KEYS and v}, where)
         except InputError as exc:
@@ -346,7 +357,7 @@ def jobs_from_data(
             continue
         prefix = slugify(values["id"]) if values.get("id") else f"row-{number:04d}"
         job = BatchJob(len(jobs), root, out, leaflet, leaflet_set.file.site, variant, paper,
-                       details=details.present(), row=number, prefix=prefix)
+                       details=details.present(), row=number, prefix=prefix, output_format=output_format)
         clash = next((owners[name] for name in job.outputs if name in owners), None)
         if clash is not None:
             problems.append(Problem(f"id: gives the same file name as row {clash}; each row needs its own id", where))
@@ -445,16 +456,18 @@ def start_job(runner: Callable[[BatchJob], JobOutcome], job: BatchJob) -> JobOut
 
 
 def _render_job(job: BatchJob) -> tuple[str, ...]:
-    from .build import get_renderer, render_plan
+    from .build import BuildRequest, get_renderer, plans_for, render_plan
 
     project = Project(Path(job.root))
     libraries: dict[str, Library] = _worker["libraries"]
     if job.root not in libraries:
         libraries[job.root] = Library(project)
     library = libraries[job.root]
-    plan = plan_leaflet(library, library.recipe(job.leaflet), site_id=job.site,
-                        details=Details.model_validate(job.details), options=job.options)
-    rendered = render_plan(plan, project, renderer=get_renderer(project))
+    request = BuildRequest(leaflets=(job.leaflet,), site=job.site, details=Details.model_validate(job.details),
+                           options=job.options, formats=(job.output_format,))
+    [plan] = plans_for(library, request)
+    renderer = get_renderer(project) if job.output_format == "pdf" else None
+    rendered = render_plan(plan, project, renderer=renderer, formats=(job.output_format,))
     folder = Path(job.out_dir)
     written = []
     for name, data in rendered.files.items():
@@ -547,7 +560,8 @@ def plan_records(
             else:
                 try:
                     plan = plan_leaflet(library, library.recipe(job.leaflet), site_id=job.site)
-                    paths = [*plan.input_files, *extra_inputs(plan, project), *optional_inputs(project, job.site)]
+                    paths = [*plan.input_files, *extra_inputs(plan, project), *optional_inputs(project, job.site),
+                             *sorted(p for p in (project.content / "easy-read").rglob("*") if p.is_file())]
                     names = list(dict.fromkeys(input_name(path, project) for path in paths))
                     digest = inputs_digest(names, digests, project)
                     sizes[job.leaflet] = sum(len(s.body) for s in plan.sections)

@@ -1,0 +1,145 @@
+"""Pictures, the diagram and the Easy Read edition, read back from the PDFs and files a user gets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pdfplumber
+import pikepdf
+import pytest
+
+from leaflets.build import BuildRequest, build
+from leaflets.checks import check_content
+from leaflets.diagram import Diagram, diagram_for
+from leaflets.library import Library
+from leaflets.options import PrintOptions
+from leaflets.project import Project
+from tests.conftest import REPO, write_tree
+
+EASY_READ = ["immunotherapy", "living-with-advanced-kidney-cancer", "getting-help-straight-away"]
+
+
+def figure_alts(path: Path) -> list[str]:
+    """The /Alt of every Figure in the PDF's structure tree."""
+    alts = []
+    with pikepdf.open(path) as pdf:
+        stack = [pdf.Root.StructTreeRoot]
+        while stack:
+            element = stack.pop()
+            kids = element.get("/K")
+            if element.get("/S") == "/Figure":
+                alts.append(str(element.get("/Alt", "")))
+            items = kids if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []
+            stack.extend(k for k in items if isinstance(k, pikepdf.Dictionary) and "/S" in k)
+    return alts
+
+
+@pytest.fixture(scope="module")
+def standard(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("standard")
+    build(BuildRequest(all_leaflets=True), out, REPO)
+    return out
+
+
+@pytest.mark.parametrize("leaflet", sorted(p.stem for p in (REPO / "content" / "leaflets").glob("*.yaml")))
+def test_every_standard_leaflet_has_its_diagram_with_alt_text(standard: Path, leaflet: str) -> None:
+    library = Library(Project(REPO))
+    expected = diagram_for(library.sections_of(library.recipe(leaflet))).alt
+    alts = figure_alts(standard / f"{leaflet}.pdf")
+    assert expected in alts
+    # Icons are CSS backgrounds: artifacts, so the only Figures are real pictures with alt text.
+    assert all(alt.strip() for alt in alts)
+    assert len(alts) == 1
+
+
+def test_bone_leaflet_diagram_says_bones() -> None:
+    assert figure_alts_text("bone") == "Diagram of a body. The kidneys and the bones are highlighted."
+
+
+def figure_alts_text(place: str) -> str:
+    return Diagram((place,)).alt
+
+
+def test_general_diagram_names_the_usual_places_and_is_greyscale_safe() -> None:
+    diagram = Diagram(())
+    assert diagram.alt == ("Diagram of a body. The kidneys are highlighted, and places kidney cancer can spread to: "
+                           "the lungs, the liver, the bones and the brain.")
+    assert "lungs, liver, bones or brain" in diagram.caption
+    svg = Diagram(("brain",)).svg()
+    assert 'fill="url(#hatch)"' in svg  # a pattern, not only a colour, marks the places of spread
+    assert svg.count('stroke-dasharray="3 2"') == 3  # lungs, liver, bones: quiet dashed outlines
+    assert ">Brain</text>" in svg and ">Kidneys</text>" in svg and ">Lungs</text>" not in svg
+
+
+def test_body_part_headings_and_drug_routes_get_icons(standard: Path, tmp_path: Path) -> None:
+    [_, html] = build(BuildRequest(leaflets=("immunotherapy",), formats=("pdf",)), tmp_path, REPO, html=True)
+    text = html.read_text("utf-8")
+    assert 'class="given with-icon icon-drip"' in text
+    [_, html] = build(BuildRequest(leaflets=("bone-metastases",)), tmp_path, REPO, html=True)
+    assert 'class="with-icon icon-bone"' in html.read_text("utf-8")
+
+
+# -- Easy Read -------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def easy_read(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("easy")
+    build(BuildRequest(leaflets=tuple(EASY_READ), options=PrintOptions("easy-read")), out, REPO, html=True)
+    return out
+
+
+@pytest.mark.parametrize("leaflet", EASY_READ)
+def test_easy_read_is_tagged_16pt_or_more_with_a_picture_beside_every_point(easy_read: Path, leaflet: str) -> None:
+    pdf = easy_read / f"{leaflet}-easy-read.pdf"
+    with pikepdf.open(pdf) as document:
+        assert "/StructTreeRoot" in document.Root and document.Root.MarkInfo.Marked
+    with pdfplumber.open(pdf) as document:
+        sizes = {round(c["size"], 1) for page in document.pages for c in page.chars if c["text"].strip()}
+        text = " ".join(page.extract_text() or "" for page in document.pages)
+    assert min(sizes) >= 16
+    assert "Easy Read" in text and "Call 999" in text
+    html = (easy_read / f"{leaflet}-easy-read.html").read_text("utf-8")
+    rows = html.count('<li class="er-row">')
+    pictures = html.count('<li class="er-row"><span class="er-picture icon-')
+    assert rows > 10 and pictures == rows
+
+
+def test_easy_read_refuses_sections_without_an_easy_read_version(runner, tmp_path: Path) -> None:  # noqa: ANN001
+    from cli import app
+
+    result = runner.invoke(app, ["build", "bone-metastases", "--variant", "easy-read", "-o", str(tmp_path),
+                                 "--root", str(REPO)])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: no Easy Read version of bone-metastases")
+    assert not list(tmp_path.glob("*.pdf"))
+
+
+def test_easy_read_sections_pass_their_check() -> None:
+    report = check_content(REPO)
+    easy = {s.id: s for s in report.sections if s.id.startswith("easy-read/")}
+    assert set(easy) == {"easy-read/immunotherapy", "easy-read/what-advanced-means",
+                         "easy-read/when-to-call-your-team"}
+    assert all(s.passed and s.grade <= 4 for s in easy.values()), [s.problems for s in easy.values()]
+
+
+def test_check_holds_easy_read_to_short_sentences_and_explained_words(make_project, tmp_path: Path) -> None:  # noqa: ANN001
+    front = ("---\ntitle: Hard\nsources:\n  - publisher: P\n    title: T\n    year: 2026\nlast_reviewed: 2026-01-01\n"
+             "next_review: 2028-01-01\nstatus: draft\n---\n")
+    root = make_project({"content/easy-read/alpha.md": front + "[info] This sentence has far too many words in it "
+                         "for anyone who finds reading quite hard to follow along.\n[tablet] You take immunotherapy.\n"})
+    report = check_content(root)
+    [alpha] = [s for s in report.sections if s.id == "easy-read/alpha"]
+    assert any("line 11: a sentence of 19 words" in p for p in alpha.problems), alpha.problems
+    assert any("'immunotherapy' is a hard word" in p for p in alpha.problems)
+    assert any("Easy Read grade" in p for p in alpha.problems)
+
+
+def test_easy_read_row_must_name_a_picture(make_project, tmp_path: Path) -> None:  # noqa: ANN001
+    root = make_project({"content/easy-read/alpha.md": "---\ntitle: A\n---\n[no-such-icon] Hello.\n"})
+    write_tree(root, {})
+    from leaflets.errors import ContentError
+
+    with pytest.raises(ContentError, match="no picture called 'no-such-icon'"):
+        build(BuildRequest(sections=("alpha",), options=PrintOptions("easy-read")), tmp_path / "out", root)
