@@ -38,8 +38,6 @@ from .incremental import (
 from .library import LeafletSet, Library, closest
 from .listing import table
 from .options import PAPERS, VARIANTS, PrintOptions
-
-FORMATS = ("pdf", "html")
 from .output import clean_partials, prepare_folder, write_atomic
 from .personal import details_from_mapping
 from .project import Project, find_project
@@ -60,6 +58,7 @@ GC_THRESHOLD = (10_000, 10, 10)
 collection after every leaflet keeps memory flat, since layout trees are cyclic and outlive young collections."""
 VARIANT_COST = {"standard": 1.0, "large-print": 1.3, "booklet": 1.8}
 """Rough render cost of each variant, so the longest jobs start first and no worker is left with a long tail."""
+FORMATS = ("pdf", "html")
 DATA_COLUMNS = ("leaflet", "id", "variant", "paper", "format", *DETAIL_KEYS)
 PRIVATE = "[personal detail]"
 

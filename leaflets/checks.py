@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .content import Section
+from .easyread_checks import check_easy_read
 from .errors import ContentError
 from .files import today
 from .library import Library
 from .project import find_project
 from .readability import score
-from .easyread_checks import check_easy_read
 
 MAX_GRADE = 8.0
 """Flesch-Kincaid grade a section may not exceed (UK reading age 9-11 is about US grade 4-6; 8 is the ceiling)."""

@@ -79,17 +79,14 @@ class Diagram:
         names = _and_list((BODY_PARTS[p] for p in self.shown), "or")
         if self.places:
             names = _and_list(BODY_PARTS[p] for p in self.shown)
-            return f"Kidney cancer starts in a kidney. This leaflet is about cancer that has spread to the {names}."
-        return f"Kidney cancer starts in a kidney. It can spread to other places, such as the {names}."
-
-    @property
-    def legend_spread(self) -> str:
-        return "Where it has spread" if self.places else "Where it can spread"
+            return (f"Kidney cancer starts in a kidney (dark). This leaflet is about cancer that has spread to the "
+                    f"{names} (striped).")
+        return f"Kidney cancer starts in a kidney (dark). It can spread to other places (striped), such as the {names}."
 
     def svg(self) -> str:
         """The picture as a standalone SVG document."""
         parts = [
-            '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 360 320" width="360" height="320">',
+            '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 292 316" width="292" height="316">',
             "<defs>",
             '<pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">',
             f'<rect width="6" height="6" fill="{SPREAD_FILL}"/>',
@@ -104,7 +101,6 @@ class Diagram:
             parts.append(f"<g {self._style(place)}>{''.join(shapes)}</g>")
         for place in ("kidney", *self.shown):
             parts.append(self._label(place))
-        parts.append(self._legend())
         parts.append("</svg>")
         return "".join(parts)
 
@@ -125,22 +121,11 @@ class Diagram:
         name = BODY_PARTS[place].capitalize()
         colour = KIDNEY_FILL if place == "kidney" else SPREAD_LINE
         return (
-            f'<polyline points="{x},{y} {x + 14},{label_y} 196,{label_y}" fill="none" stroke="{colour}" '
+            f'<polyline points="{x},{y} {x + 12},{label_y} 172,{label_y}" fill="none" stroke="{colour}" '
             'stroke-width="1.4"/>'
             f'<circle cx="{x}" cy="{y}" r="2.6" fill="{colour}"/>'
-            f'<text x="202" y="{label_y + 6}" font-family="{FONT}" font-size="17" font-weight="700" '
+            f'<text x="177" y="{label_y + 7}" font-family="{FONT}" font-size="24" font-weight="700" '
             f'fill="#1a1a1a">{name}</text>'
-        )
-
-    def _legend(self) -> str:
-        return (
-            '<g font-family="' + FONT + '" font-size="13" fill="#1a1a1a">'
-            f'<rect x="196" y="278" width="20" height="14" fill="{KIDNEY_FILL}"/>'
-            '<text x="222" y="290">Where it starts</text>'
-            f'<rect x="196" y="300" width="20" height="14" fill="url(#hatch)" stroke="{SPREAD_LINE}" '
-            'stroke-width="1.5"/>'
-            f'<text x="222" y="312">{self.legend_spread}</text>'
-            "</g>"
         )
 
 

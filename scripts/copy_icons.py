@@ -59,4 +59,5 @@ def main(source: Path, target: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else Path(__file__).parent.parent / "styles" / "icons")
+    default = Path(__file__).resolve().parent.parent / "styles" / "icons"
+    main(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else default)
