@@ -118,6 +118,11 @@ def plan_leaflet(
     """Gather and check everything one leaflet needs, before any rendering starts."""
     options = options or PrintOptions()
     details = details or Details()
+    if options.variant == "easy-read":  # its own words: content/easy-read/ (see easyread.py)
+        from .editions import plan_easy_read_one
+
+        return plan_easy_read_one(library, recipe.id if recipe else None, section_ids, title, site_id, details,
+                                  options)
     site = library.site(site_id)
     if recipe is not None:
         sections = library.sections_of(recipe)

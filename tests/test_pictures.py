@@ -144,3 +144,60 @@ def test_easy_read_row_must_name_a_picture(make_project, tmp_path: Path) -> None
 
     with pytest.raises(ContentError, match="no picture called 'no-such-icon'"):
         build(BuildRequest(sections=("alpha",), options=PrintOptions("easy-read")), tmp_path / "out", root)
+
+
+# -- batch and API -----------------------------------------------------------------------------------------------
+
+
+def test_batch_set_builds_easy_read_and_html_editions(tmp_path: Path) -> None:
+    import shutil
+
+    from leaflets.batch import run_batch
+
+    root = tmp_path / "project"
+    shutil.copytree(REPO / "content", root / "content")
+    write_tree(root, {"content/sets/pictures.yaml": "title: Easy Read and web\nleaflets: [immunotherapy]\n"
+                      "variants: [standard, easy-read]\nformats: [pdf, html]\n"})
+    result = run_batch(root / "content/sets/pictures.yaml", tmp_path / "out", jobs=1, root=root)
+    assert result.exit_code == 0, result.failure_lines()
+    names = sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith("."))
+    assert names == ["immunotherapy-easy-read.html", "immunotherapy-easy-read.pdf", "immunotherapy.html",
+                     "immunotherapy.pdf"]
+    html = (tmp_path / "out" / "immunotherapy-easy-read.html").read_text("utf-8")
+    assert 'href="http' not in html and "file://" not in html and "<style>" in html
+
+
+def test_batch_csv_rows_choose_variant_and_format(tmp_path: Path) -> None:
+    import shutil
+
+    from leaflets.batch import run_batch
+
+    root = tmp_path / "project"
+    shutil.copytree(REPO / "content", root / "content")
+    write_tree(root, {"content/sets/pictures.yaml": "title: Rows\nleaflets: [immunotherapy]\n",
+                      "rows.csv": "leaflet,variant,format,patient_name\nimmunotherapy,easy-read,html,Sam Jones\n"
+                      "immunotherapy,easy-read,pdf,Ann Lee\nimmunotherapy,standard,web,Bo Li\n"})
+    from leaflets.errors import InputError
+
+    with pytest.raises(InputError, match="row 3: format: must be one of pdf, html"):
+        run_batch(root / "content/sets/pictures.yaml", tmp_path / "out", jobs=1, data_csv=root / "rows.csv",
+                  root=root)
+    (root / "rows.csv").write_text("leaflet,variant,format,patient_name\nimmunotherapy,easy-read,html,Sam Jones\n"
+                                   "immunotherapy,easy-read,pdf,Ann Lee\n", "utf-8")
+    result = run_batch(root / "content/sets/pictures.yaml", tmp_path / "out", jobs=1, data_csv=root / "rows.csv",
+                       root=root)
+    assert result.exit_code == 0, result.failure_lines()
+    names = sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith("."))
+    assert names == ["row-0001-immunotherapy-easy-read.html", "row-0002-immunotherapy-easy-read.pdf"]
+    assert "Sam Jones" in (tmp_path / "out" / names[0]).read_text("utf-8")
+
+
+def test_api_builds_the_easy_read_pdf() -> None:
+    from leaflets.web import create_app
+
+    client = create_app(REPO).test_client()
+    response = client.post("/api/leaflets/immunotherapy/pdf", json={"variant": "easy-read"})
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    refused = client.post("/api/leaflets/bone-metastases/pdf", json={"variant": "easy-read"})
+    assert refused.status_code == 400
+    assert "no Easy Read version of" in refused.get_json()["error"]
