@@ -160,7 +160,7 @@ def check_content(
                 report.problems.append(f"shares wording with a source page: '{report.copied[0]}'")
         reports.append(report)
     standard = list(reports)
-    reports.extend(check_easy_read(library, known))
+    reports.extend(check_easy_read(library, copied_runs))
     mean = round(sum(r.grade for r in standard) / len(standard), 2) if standard else 0.0
     overall = []
     if mean > MAX_MEAN_GRADE:

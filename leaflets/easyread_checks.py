@@ -19,9 +19,11 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 
-def check_easy_read(library: Library, known: set[str]) -> list[SectionReport]:
+def check_easy_read(
+    library: Library, copied_runs: set[tuple[str, ...]] | None = None
+) -> list[SectionReport]:
     """One report row per Easy Read section, named easy-read/<id>."""
-    from .checks import SectionReport, _review_state, medical_words
+    from .checks import SHARED_RUN, SectionReport, _review_state, _shingles, medical_words
     from .files import today
     from .readability import score
 
@@ -55,6 +57,9 @@ def check_easy_read(library: Library, known: set[str]) -> list[SectionReport]:
             report.problems.append(review_problem)
         if not section.meta.sources:
             report.problems.append("no sources listed")
+        if copied_runs and (shared := _shingles(" ".join(rows), SHARED_RUN) & copied_runs):
+            report.copied = sorted(" ".join(run) for run in shared)[:3]
+            report.problems.append(f"shares wording with a source page: '{report.copied[0]}'")
         reports.append(report)
     return reports
 

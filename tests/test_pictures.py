@@ -201,3 +201,19 @@ def test_api_builds_the_easy_read_pdf() -> None:
     refused = client.post("/api/leaflets/bone-metastases/pdf", json={"variant": "easy-read"})
     assert refused.status_code == 400
     assert "no Easy Read version of" in refused.get_json()["error"]
+
+
+def test_html_edition_carries_the_pdfs_content_version_and_details(tmp_path: Path) -> None:
+    from leaflets.personal import load_details
+    from tests.conftest import pdf_text
+
+    details = load_details(None, ["patient_name=Zoë <b>O'Brien</b>"])
+    pdf, html = build(BuildRequest(leaflets=("bone-metastases",), details=details, formats=("pdf", "html")),
+                      tmp_path, REPO)
+    text = html.read_text("utf-8")
+    version = text.split("<dt>Content version</dt><dd>")[1].split("<")[0]
+    assert len(version) == 10 and f"Content version {version}" in pdf_text(pdf)
+    assert "Zoë &lt;b&gt;O&#39;Brien&lt;/b&gt;" in text  # text, never markup
+    assert 'class="callout"' in text and 'id="contact"' in text
+    assert "file://" not in text and "url(\"data:font/ttf;base64," in text
+    assert (html.stat().st_mode & 0o777) == 0o600  # it holds personal details
