@@ -72,7 +72,8 @@ def test_html_edition_has_no_axe_violations_offline(browser: Any, tmp_path: Path
     assert violations == []
     assert fetched == []  # nothing outside the file was asked for
     # What a screen reader reaches: the skip link, one h1, the diagram's alt text (standard), the details.
-    assert page.get_by_role("link", name="Skip to the leaflet").count() == 1
+    skip = page.get_by_role("link", name="Skip to the leaflet")
+    assert skip.count() == 1 and page.locator(skip.get_attribute("href")).count() == 1
     assert page.locator("h1").count() == 1
     assert page.get_by_text("Zoë O'Brien").count() >= 1
     if variant == "standard":
