@@ -217,3 +217,14 @@ def test_html_edition_carries_the_pdfs_content_version_and_details(tmp_path: Pat
     assert 'class="callout"' in text and 'id="contact"' in text
     assert "file://" not in text and "url(\"data:font/ttf;base64," in text
     assert (html.stat().st_mode & 0o777) == 0o600  # it holds personal details
+
+
+def test_easy_read_uses_the_sites_emergency_number(tmp_path: Path) -> None:
+    from tests.conftest import pdf_text
+
+    request = BuildRequest(sections=("when-to-call-your-team",), title="Help now", site="lakeshore-cancer-centre",
+                           options=PrintOptions("easy-read", "letter"))
+    [pdf] = build(request, tmp_path, REPO)
+    text = pdf_text(pdf)
+    assert pdf.name == "help-now-easy-read-letter.pdf"
+    assert "Call 911 for an ambulance" in text and "Call 999" not in text
