@@ -26,6 +26,7 @@ ICONS: dict[str, tuple[str, str]] = {
     "liver": ("body/liver", TEAL),
     "bone": ("body/skeleton", TEAL),
     "brain": ("body/neurology", TEAL),
+    "body": ("body/body", INK),
     "person": ("people/person", INK),
     "team": ("people/doctor", INK),
     "nurse": ("people/nurse", INK),

@@ -228,3 +228,28 @@ def test_easy_read_uses_the_sites_emergency_number(tmp_path: Path) -> None:
     text = pdf_text(pdf)
     assert pdf.name == "help-now-easy-read-letter.pdf"
     assert "Call 911 for an ambulance" in text and "Call 999" not in text
+
+
+def test_icons_are_drawn_as_artifacts(standard: Path) -> None:
+    """Every icon (an image XObject drawn with Do) sits inside /Artifact marked content, never in a tag."""
+    drawn = []
+    with pikepdf.open(standard / "bone-metastases.pdf") as pdf:
+        for page in pdf.pages:
+            stack: list[str] = []
+            for operands, operator in pikepdf.parse_content_stream(page):
+                name = str(operator)
+                if name in ("BMC", "BDC"):
+                    stack.append(str(operands[0]))
+                elif name == "EMC" and stack:
+                    stack.pop()
+                elif name == "Do":
+                    drawn.append("/Artifact" in stack)
+    assert len(drawn) >= 5  # body-part headings, the warning-box triangles, the contact phone and ambulance
+    assert all(drawn)
+
+
+def test_every_icon_file_has_its_easy_read_picture_rule() -> None:
+    """A row may name any icon in styles/icons/; each needs its CSS rule, or the picture box would be empty."""
+    css = (REPO / "styles" / "easy-read.css").read_text("utf-8")
+    for icon in sorted((REPO / "styles" / "icons").glob("*.svg")):
+        assert f'.er-picture.icon-{icon.stem} {{ background-image: url("icons/{icon.name}"); }}' in css, icon.name
