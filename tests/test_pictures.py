@@ -253,3 +253,16 @@ def test_every_icon_file_has_its_easy_read_picture_rule() -> None:
     css = (REPO / "styles" / "easy-read.css").read_text("utf-8")
     for icon in sorted((REPO / "styles" / "icons").glob("*.svg")):
         assert f'.er-picture.icon-{icon.stem} {{ background-image: url("icons/{icon.name}"); }}' in css, icon.name
+
+
+def test_cli_format_html_writes_one_file_and_refuses_unknown_formats(runner, tmp_path: Path) -> None:  # noqa: ANN001
+    from cli import app
+
+    result = runner.invoke(app, ["build", "bone-metastases", "--format", "html", "-o", str(tmp_path), "--root",
+                                 str(REPO)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bone-metastases.html"]
+    bad = runner.invoke(app, ["build", "bone-metastases", "--format", "docx", "-o", str(tmp_path / "x"), "--root",
+                              str(REPO)])
+    assert bad.exit_code == 2
+    assert bad.output.strip() == "Error: unknown format 'docx': choose one of pdf, html"
