@@ -103,6 +103,25 @@ def test_easy_read_is_tagged_16pt_or_more_with_a_picture_beside_every_point(easy
     rows = html.count('<li class="er-row">')
     pictures = html.count('<li class="er-row"><span class="er-picture icon-')
     assert rows > 10 and pictures == rows
+    drawn = artifact_images(pdf)
+    assert len(drawn) >= rows and all(drawn)  # each row's picture is drawn, as an artifact
+
+
+def artifact_images(path: Path) -> list[bool]:
+    """For every image drawn (Do) in the PDF: is it inside /Artifact marked content?"""
+    drawn = []
+    with pikepdf.open(path) as pdf:
+        for page in pdf.pages:
+            stack: list[str] = []
+            for operands, operator in pikepdf.parse_content_stream(page):
+                name = str(operator)
+                if name in ("BMC", "BDC"):
+                    stack.append(str(operands[0]))
+                elif name == "EMC" and stack:
+                    stack.pop()
+                elif name == "Do":
+                    drawn.append("/Artifact" in stack)
+    return drawn
 
 
 def test_easy_read_refuses_sections_without_an_easy_read_version(runner, tmp_path: Path) -> None:  # noqa: ANN001
@@ -232,18 +251,7 @@ def test_easy_read_uses_the_sites_emergency_number(tmp_path: Path) -> None:
 
 def test_icons_are_drawn_as_artifacts(standard: Path) -> None:
     """Every icon (an image XObject drawn with Do) sits inside /Artifact marked content, never in a tag."""
-    drawn = []
-    with pikepdf.open(standard / "bone-metastases.pdf") as pdf:
-        for page in pdf.pages:
-            stack: list[str] = []
-            for operands, operator in pikepdf.parse_content_stream(page):
-                name = str(operator)
-                if name in ("BMC", "BDC"):
-                    stack.append(str(operands[0]))
-                elif name == "EMC" and stack:
-                    stack.pop()
-                elif name == "Do":
-                    drawn.append("/Artifact" in stack)
+    drawn = artifact_images(standard / "bone-metastases.pdf")
     assert len(drawn) >= 5  # body-part headings, the warning-box triangles, the contact phone and ambulance
     assert all(drawn)
 
