@@ -112,7 +112,12 @@ def build(
     ] = None,
     title: Annotated[Optional[str], typer.Option("--title", help="Title of an ad hoc --sections leaflet.")] = None,
     all_leaflets: Annotated[bool, typer.Option("--all", help="Build every leaflet.")] = False,
-    variant: Annotated[str, typer.Option("--variant", help="standard, large-print or booklet.")] = "standard",
+    variant: Annotated[
+        str, typer.Option("--variant", help="standard, large-print, booklet or easy-read.")
+    ] = "standard",
+    output_format: Annotated[
+        str, typer.Option("--format", help="pdf, or html: one self-contained accessible web page per leaflet.")
+    ] = "pdf",
     paper: Annotated[Optional[str], typer.Option("--paper", help="a4 or letter (default: the site's).")] = None,
     print_ready: Annotated[bool, typer.Option("--print-ready", help="Add 3 mm bleed and crop marks.")] = False,
     approved_only: Annotated[
@@ -131,7 +136,7 @@ def build(
     written = build_from_options(
         leaflets=leaflets or [], out_dir=out, site=site, pairs=set_ or [], details_file=details,
         sections=sections, title=title, all_leaflets=all_leaflets, variant=variant, paper=paper,
-        print_ready=print_ready, approved_only=approved_only, html=html, root=root,
+        print_ready=print_ready, approved_only=approved_only, html=html, root=root, output_format=output_format,
     )
     for path in written:
         typer.echo(f"Wrote {path}")

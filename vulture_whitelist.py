@@ -14,6 +14,7 @@ _.locale  # leaflet.html
 _.meaning  # glossary.html
 _.given  # drug_table.html
 _.use  # drug_table.html
+_.caption  # diagram.html (the diagram's figure caption)
 _.patient_name  # Details fields: the templates, the web form and --set keys
 _.prepared_by
 _.team_name

@@ -12,16 +12,18 @@ from pathlib import Path
 import jinja2
 
 from . import __version__
+from .diagram import diagram_for
 from .errors import ContentError, InputError, Problem, RenderError
 from .library import Library, Recipe, SiteProfile, closest
 from .markdown import render_markdown
+from .pictures import body_part, route_icon
 from .project import Project
 from .schema import AdHocLeaflet, Details, Drug, GlossaryTerm, SourceRef
 from .sections import Section
 from .variants import PrintOptions
 
-STYLESHEETS = ("leaflet.css",)
-VARIANT_STYLESHEETS = {"large-print": "large-print.css", "booklet": "booklet.css"}
+STYLESHEETS = ("leaflet.css", "pictures.css")
+VARIANT_STYLESHEETS = {"large-print": "large-print.css", "booklet": "booklet.css", "easy-read": "easy-read.css"}
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,11 @@ def plan_leaflet(
 ) -> LeafletPlan:
     """Gather and check everything one leaflet needs, before any rendering starts."""
     details = details or Details()
+    if options is not None and options.variant == "easy-read":  # its own words: content/easy-read/ (see easyread.py)
+        from .editions import plan_easy_read_one
+
+        return plan_easy_read_one(library, recipe.id if recipe else None, section_ids, title, site_id, details,
+                                  options)
     site = library.site(site_id)
     options = (options or PrintOptions()).with_site_paper(site.file.paper)
     if recipe is not None:
@@ -160,6 +167,8 @@ def _environment(templates: Path) -> jinja2.Environment:
     )
     env.filters["markdown"] = lambda text: jinja2.utils.markupsafe.Markup(render_markdown(text or "", min_heading=3))
     env.filters["long_date"] = lambda d: f"{d.day} {d:%B %Y}" if d else "not recorded"
+    env.filters["body_part"] = body_part
+    env.filters["route_icon"] = route_icon
     return env
 
 
@@ -189,11 +198,17 @@ def page_css(plan: LeafletPlan) -> str:
     return "\n".join(rules)
 
 
-def render_html(plan: LeafletPlan, project: Project, link_styles: bool = True, qr_svg: str | None = None) -> str:
-    """Render the leaflet's HTML; with LINK_STYLES it renders alone (the plain weasyprint command)."""
+def render_html(
+    plan: LeafletPlan, project: Project, link_styles: bool = True, qr_svg: str | None = None, **screen: object
+) -> str:
+    """Render the leaflet's HTML; with LINK_STYLES it renders alone (the plain weasyprint command).
+
+    SCREEN overrides the context for the self-contained HTML edition (inline_css, skip_link, base_href, logo_href).
+    """
     try:
-        template = _environment(project.templates).get_template("leaflet.html")
-        return template.render(
+        name = "easy-read.html" if plan.options.variant == "easy-read" else "leaflet.html"
+        template = _environment(project.templates).get_template(name)
+        context = dict(
             plan=plan,
             site=plan.site.file,
             details=plan.details,
@@ -203,8 +218,10 @@ def render_html(plan: LeafletPlan, project: Project, link_styles: bool = True, q
             page_css=page_css(plan),
             generator=f"leaflets {__version__}",
             qr_svg=qr_svg,
+            diagram=diagram_for(plan.sections),
             logo_href=(project.content / plan.site.file.logo).as_uri() if plan.site.file.logo else None,
         )
+        return template.render({**context, **screen})
     except jinja2.TemplateNotFound as exc:
         raise ContentError.at(project.templates / str(exc.name), "template not found") from None
     except jinja2.TemplateSyntaxError as exc:

@@ -14,7 +14,7 @@ from .library import Library
 from .project import Project, find_project
 from .qr import qr_img, qr_target
 from .schema import Details
-from .variants import PrintOptions
+from .variants import FORMATS, PrintOptions
 from .writers import clean_partials, prepare_folder, write_files
 
 log = logging.getLogger("leaflets")
@@ -32,6 +32,12 @@ class BuildRequest:
     details: Details = field(default_factory=Details)
     options: PrintOptions = field(default_factory=PrintOptions)
     approved_only: bool = False
+    formats: tuple[str, ...] = ("pdf",)
+
+    def __post_init__(self) -> None:
+        unknown = [f for f in self.formats if f not in FORMATS]
+        if unknown or not self.formats:
+            raise InputError(f"unknown format '{(unknown or [''])[0]}': choose one of {', '.join(FORMATS)}")
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,12 @@ def get_renderer(project: Project):  # noqa: ANN201 - the type lives in render.p
 
 def plans_for(library: Library, request: BuildRequest) -> list[LeafletPlan]:
     """Resolve a request into checked leaflet plans, before any rendering."""
+    if request.options.variant == "easy-read":
+        from .editions import plan_easy_read
+
+        if request.sections and (request.leaflets or request.all_leaflets):
+            raise InputError("use either leaflet names or --sections, not both")
+        return plan_easy_read(library, request)
     if request.sections:
         if request.leaflets or request.all_leaflets:
             raise InputError("use either leaflet names or --sections, not both")
@@ -83,10 +95,27 @@ def leaflet_html(plan: LeafletPlan, project: Project, link_styles: bool) -> str:
     return render_html(plan, project, link_styles=link_styles, qr_svg=qr_img(target) if target else None)
 
 
-def render_plan(plan: LeafletPlan, project: Project, renderer=None, html: bool = False) -> RenderedLeaflet:  # noqa: ANN001
-    """Render one plan to the bytes of every file it produces (PDFs, and HTML if asked)."""
-    renderer = renderer or get_renderer(project)
+def screen_html(plan: LeafletPlan, project: Project) -> str:
+    """The self-contained HTML edition: styles, fonts and pictures inlined; a skip link; no base address."""
+    from .htmlfile import SCREEN_STYLESHEET, data_uri, inline_stylesheets
+
+    target = qr_target(plan.site, plan.id)
+    logo = project.content / plan.site.file.logo if plan.site.file.logo else None
+    return render_html(
+        plan, project, link_styles=False, qr_svg=qr_img(target) if target else None,
+        inline_css=inline_stylesheets(project.styles, [*stylesheet_names(plan.options), SCREEN_STYLESHEET]),
+        skip_link=True, base_href=None, logo_href=data_uri(logo) if logo and logo.is_file() else None,
+    )
+
+
+def render_plan(
+    plan: LeafletPlan, project: Project, renderer=None, html: bool = False, formats: tuple[str, ...] = ("pdf",)  # noqa: ANN001
+) -> RenderedLeaflet:
+    """Render one plan to the bytes of every file it produces (PDFs, the HTML edition, assembled HTML if asked)."""
     options = plan.options
+    if "pdf" not in formats:
+        return RenderedLeaflet(plan, {f"{options.file_stem(plan.id)}.html": screen_html(plan, project).encode()})
+    renderer = renderer or get_renderer(project)
     pdf = renderer.render(
         leaflet_html(plan, project, link_styles=False), project.root.as_uri() + "/", stylesheet_names(options)
     )
@@ -98,7 +127,9 @@ def render_plan(plan: LeafletPlan, project: Project, renderer=None, html: bool =
             files[f"{options.booklet_stem(plan.id)}.pdf"] = impose_booklet(pdf, options.paper)
         except ValueError as exc:
             raise RenderError(f"{plan.id}: could not make the booklet: {exc}") from None
-    if html:
+    if "html" in formats:
+        files[f"{options.file_stem(plan.id)}.html"] = screen_html(plan, project).encode("utf-8")
+    elif html:
         files[f"{options.file_stem(plan.id)}.html"] = leaflet_html(plan, project, link_styles=True).encode("utf-8")
     return RenderedLeaflet(plan, files)
 
@@ -119,7 +150,7 @@ def build(
     clean_partials(folder)
     written: list[Path] = []
     for plan in plans:
-        written.extend(write_rendered(render_plan(plan, project, html=html), folder))
+        written.extend(write_rendered(render_plan(plan, project, html=html, formats=request.formats), folder))
         log.info("built %s", plan.id)
     return written
 
@@ -140,6 +171,7 @@ def build_from_options(
     approved_only: bool,
     html: bool,
     root: Path | None,
+    output_format: str = "pdf",
 ) -> list[Path]:
     """Build from command-line style options (shared by the CLI and scripts)."""
     from .details import load_details
@@ -154,6 +186,7 @@ def build_from_options(
         details=details,
         options=PrintOptions(variant=variant, paper=paper, print_ready=print_ready),
         approved_only=approved_only,
+        formats=(output_format,),
     )
     if sections is not None and not request.sections:
         raise InputError("--sections needs at least one section id, for example --sections what-advanced-means")

@@ -33,7 +33,22 @@ def listing(root: Path | str | None = None) -> dict[str, list[dict[str, Any]]]:
             "status": meta.status,
             "next_review": meta.next_review.isoformat() if meta.next_review else None,
         })
-    return {"leaflets": leaflets, "sections": sections}
+    return {"leaflets": leaflets, "sections": sections, "easy_read": easy_read_listing(library)}
+
+
+def easy_read_listing(library: Library) -> list[dict[str, Any]]:
+    """The Easy Read leaflets (`--variant easy-read`): their own recipes, and standard ones fully covered."""
+    from .easyread import easy_read_ids, easy_read_recipe, easy_read_recipe_ids
+
+    content = library.project.content
+    covered = set(easy_read_ids(content))
+    found = []
+    for rid in dict.fromkeys([*easy_read_recipe_ids(content), *library.recipe_ids]):
+        own = easy_read_recipe(content, rid)
+        recipe = own[1] if own else library.recipe(rid).file
+        if own or set(recipe.sections) <= covered:
+            found.append({"id": rid, "title": recipe.title, "sections": list(recipe.sections)})
+    return sorted(found, key=lambda item: item["id"])
 
 
 def table(headers: list[str], rows: list[list[str]]) -> str:
@@ -54,7 +69,12 @@ def listing_tables(data: dict[str, list[dict[str, Any]]]) -> str:
         ["Section", "Title", "Status", "Next review", "Tags"],
         [[s["id"], s["title"], s["status"], s["next_review"] or "-", ", ".join(s["tags"])] for s in data["sections"]],
     )
-    return f"Leaflets ({len(data['leaflets'])})\n{leaflets}\n\nSections ({len(data['sections'])})\n{sections}"
+    text = f"Leaflets ({len(data['leaflets'])})\n{leaflets}\n\nSections ({len(data['sections'])})\n{sections}"
+    if data.get("easy_read"):
+        easy = table(["Leaflet", "Title", "Sections"],
+                     [[item["id"], item["title"], str(len(item["sections"]))] for item in data["easy_read"]])
+        text += f"\n\nEasy Read (--variant easy-read) ({len(data['easy_read'])})\n{easy}"
+    return text
 
 
 def check_table(report: CheckReport) -> str:

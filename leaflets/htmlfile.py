@@ -1,0 +1,48 @@
+"""One self-contained, accessible HTML file per leaflet: styles, fonts and pictures inside it, no network.
+
+For email, a patient portal and screen readers. The same templates and content version as the PDF; the
+print stylesheets are inlined with screen.css on top, and every url() becomes a data: address.
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+import re
+from pathlib import Path
+
+from .errors import RenderError
+
+_URL = re.compile(r"""url\(\s*(["']?)([^"')]+)\1\s*\)""")
+_TYPES = {".ttf": "font/ttf", ".otf": "font/otf", ".woff": "font/woff", ".woff2": "font/woff2",
+          ".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
+SCREEN_STYLESHEET = "screen.css"
+
+
+def data_uri(path: Path) -> str:
+    """A file as a data: address."""
+    kind = _TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+def inline_stylesheets(styles: Path, names: list[str]) -> str:
+    """The stylesheets' text, in cascade order, with each url() inside styles/ turned into a data: address."""
+    root = styles.resolve()
+    chunks = []
+    for name in names:
+        path = styles / name
+        if not path.is_file():
+            raise RenderError(f"{path}: stylesheet not found")
+        text = path.read_text("utf-8")
+
+        def inline(match: re.Match[str], folder: Path = path.parent) -> str:
+            target = match.group(2).strip()
+            if target.startswith("data:"):
+                return match.group(0)
+            file = (folder / target).resolve()
+            if not file.is_relative_to(root) or not file.is_file():
+                return "url()"  # never a network or outside address in a self-contained file
+            return f'url("{data_uri(file)}")'
+
+        chunks.append(f"/* {name} */\n" + _URL.sub(inline, text))
+    return "\n".join(chunks)
