@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from .assemble import LeafletPlan, _asset_files, slugify
 from .easyread import easy_read_recipe, easy_read_recipe_ids, easy_read_sections, locale_values
 from .errors import ContentError
-from .schema import Details
+from .schema import AdHocLeaflet, Details
 from .variants import PrintOptions
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -40,9 +40,10 @@ def plan_easy_read_one(
     content = library.project.content
     site = library.site(site_id)
     path: Path | None = None
-    if rid is None:
-        title = (title or "").strip() or "Information for you"
-        rid, ids = slugify(title), list(section_ids or [])
+    if rid is None:  # checked by the same model as every other ad hoc leaflet
+        ad_hoc = AdHocLeaflet.checked(section_ids or [], title)
+        title = ad_hoc.title or "Information for you"
+        rid, ids = slugify(title), list(ad_hoc.sections)
         head = dict(title=title, subtitle=None, audience=None, intro=None)
     else:
         own = easy_read_recipe(content, rid)

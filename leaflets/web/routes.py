@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from ..assemble import LeafletPlan, plan_leaflet
 from ..errors import InputError, LeafletError
 from ..library import closest
-from .choices import find_choice, leaflet_choices, matches, section_choices, site_choices
+from .choices import easy_read_leaflets, find_choice, leaflet_choices, matches, section_choices, site_choices
 from .config import MAX_BODY_BYTES, WEB_STATIC, WEB_STYLES
 from .forms import (
     api_body,
@@ -21,11 +21,11 @@ from .forms import (
     custom_plan,
     custom_sections,
     detail_problems,
+    download,
     form_order,
     form_problem_preview,
     leaflet_form,
     order_from,
-    pick_file,
 )
 from .rendering import timed_render
 from .responses import (
@@ -37,7 +37,6 @@ from .responses import (
     error_response,
     file_response,
     leaflet_error_status,
-    pdf_response,
     preview_document,
     preview_message,
     preview_response,
@@ -113,13 +112,12 @@ def leaflet_form_pdf(rid: str) -> Response | str:
     library = state.library()
     choice = find_choice(library, rid)
     try:
-        order = form_order(library)
+        order = form_order(library, easy_read=choice.easy_read)
     except InputError as exc:
         return leaflet_form(library, choice, errors=detail_problems(exc), status=400)
     plan = plan_leaflet(library, library.recipe(rid), site_id=order.site, details=order.details,
                         options=order.options)
-    stem, data = pick_file(timed_render(state, plan), order)
-    return pdf_response(data, stem, inline=request.form.get("action") == "print")
+    return download(timed_render(state, plan, order.output_format), order, inline=request.form.get("action") == "print")
 
 
 @web.route("/leaflets/<rid>/preview", methods=["GET", "POST"])
@@ -132,7 +130,7 @@ def leaflet_preview(rid: str) -> Response:
     def plan() -> LeafletPlan:
         if request.method == "POST":
             check_form_post()
-            order = form_order(library)
+            order = form_order(library, easy_read=rid in easy_read_leaflets(library))
         else:
             order = order_from({k: request.args.get(k) for k in ("site", "variant", "paper")}, library, {})
         return plan_leaflet(library, library.recipe(rid), site_id=order.site, details=order.details,
@@ -174,8 +172,7 @@ def build_form_pdf() -> Response | str:
         plan = custom_plan(library, order, custom_sections(request.form), request.form.get("title"))
     except InputError as exc:
         return build_form(library, errors=detail_problems(exc), status=400)
-    stem, data = pick_file(timed_render(state, plan), order)
-    return pdf_response(data, stem, inline=request.form.get("action") == "print")
+    return download(timed_render(state, plan, order.output_format), order, inline=request.form.get("action") == "print")
 
 
 @web.route("/build/preview", methods=["GET", "POST"])
@@ -227,8 +224,7 @@ def api_leaflet_pdf(rid: str) -> Response:
     order = order_from(body, library, body.get("details") or {})
     plan = plan_leaflet(library, library.recipe(rid), site_id=order.site, details=order.details,
                         options=order.options)
-    stem, data = pick_file(timed_render(state, plan), order)
-    return pdf_response(data, stem, inline=False)
+    return download(timed_render(state, plan, order.output_format), order, inline=False)
 
 
 @web.post("/api/build/pdf")
@@ -239,8 +235,7 @@ def api_build_pdf() -> Response:
     body = api_body(extra=("sections", "title"))
     order = order_from(body, library, body.get("details") or {})
     plan = custom_plan(library, order, body.get("sections"), body.get("title"))
-    stem, data = pick_file(timed_render(state, plan), order)
-    return pdf_response(data, stem, inline=False)
+    return download(timed_render(state, plan, order.output_format), order, inline=False)
 
 # -- files --------------------------------------------------------------------------------------
 
