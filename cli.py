@@ -27,6 +27,14 @@ RootOption = Annotated[
     typer.Option("--root", help="Project folder with content/ (default: this folder if it has one, else built-in)."),
 ]
 DebugOption = Annotated[bool, typer.Option("--debug", help="Show a traceback when something fails.")]
+DbOption = Annotated[
+    Optional[Path], typer.Option("--db", help="The hand-out record (default: leaflets.db in the project folder).")
+]
+TeachBackOption = Annotated[
+    Optional[str],
+    typer.Option("--teach-back", help="done (the patient explained it back) or not-done; kept in the record."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -124,10 +132,12 @@ def build(
         bool, typer.Option("--approved-only", help="Refuse leaflets with draft (unapproved) sections.")
     ] = False,
     html: Annotated[bool, typer.Option("--html", help="Also write the assembled HTML.")] = False,
+    teach_back: TeachBackOption = None,
+    db: DbOption = None,
     root: RootOption = None,
     debug: DebugOption = False,
 ) -> None:
-    """Build leaflets as PDF files.
+    """Build leaflets as PDF files (and record the hand-out where the site profile asks).
 
     Example: leaflets build bone-metastases --set "patient_name=Sam Jones" -o out
     """
@@ -136,7 +146,8 @@ def build(
     written = build_from_options(
         leaflets=leaflets or [], out_dir=out, site=site, pairs=set_ or [], details_file=details,
         sections=sections, title=title, all_leaflets=all_leaflets, variant=variant, paper=paper,
-        print_ready=print_ready, approved_only=approved_only, html=html, root=root, output_format=output_format,
+        print_ready=print_ready, approved_only=approved_only, html=html, root=root, db=db, teach_back=teach_back,
+        output_format=output_format,
     )
     for path in written:
         typer.echo(f"Wrote {path}")
@@ -197,6 +208,7 @@ def batch(
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Rebuild every file, even those up to date.")] = False,
     report: Annotated[Optional[Path], typer.Option("--report", help="Write a JSON report of every job.")] = None,
+    db: DbOption = None,
     root: RootOption = None,
     debug: DebugOption = False,
 ) -> None:
@@ -206,7 +218,7 @@ def batch(
     """
     from leaflets.batch import run_batch
 
-    result = run_batch(set_file, out, jobs=jobs, data_csv=data, force=force, report_path=report, root=root)
+    result = run_batch(set_file, out, jobs=jobs, data_csv=data, force=force, report_path=report, root=root, db=db)
     if result.interrupted:
         typer.echo("\n".join(result.finished_lines()))
     typer.echo(result.summary())
@@ -214,6 +226,117 @@ def batch(
         typer.echo(line, err=True)
     if result.exit_code:
         raise typer.Exit(result.exit_code)
+
+
+@app.command()
+@friendly_errors
+def suggest(
+    codes: Annotated[list[str], typer.Argument(help="ICD-10 codes, for example C79.51 (prefixes match).")],
+    as_json: JsonOption = False,
+    root: RootOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Suggest leaflets for a diagnosis, best first.
+
+    Example: leaflets suggest C79.51
+    """
+    from leaflets.record.cli_text import suggest_text
+
+    typer.echo(suggest_text(codes, as_json, root))
+
+
+record_app = typer.Typer(
+    help="Read the record of leaflets handed out (kept where a site profile switches it on).\n\n"
+    "Example: leaflets record list --since 2026-12-01",
+    no_args_is_help=True,
+)
+app.add_typer(record_app, name="record")
+
+
+@record_app.command("list")
+@friendly_errors
+def record_list(
+    since: Annotated[Optional[str], typer.Option("--since", help="Only from this date on (YYYY-MM-DD).")] = None,
+    leaflet: Annotated[Optional[str], typer.Option("--leaflet", help="Only this leaflet id.")] = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+    root: RootOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """List the leaflets handed out, oldest first.
+
+    Example: leaflets record list --since 2026-12-01 --leaflet bone-metastases
+    """
+    from leaflets.record.cli_text import list_text
+
+    typer.echo(list_text(db, root, as_json, since=since, leaflet=leaflet))
+
+
+@record_app.command("export")
+@friendly_errors
+def record_export(
+    fmt: Annotated[str, typer.Option("--format", help="csv, or fhir (FHIR R4 NDJSON).")] = "csv",
+    bundle: Annotated[bool, typer.Option("--bundle", help="With --format fhir: one transaction Bundle.")] = False,
+    out: Annotated[Optional[Path], typer.Option("-o", "--out", help="Write to this file (default: print).")] = None,
+    since: Annotated[Optional[str], typer.Option("--since", help="Only from this date on (YYYY-MM-DD).")] = None,
+    leaflet: Annotated[Optional[str], typer.Option("--leaflet", help="Only this leaflet id.")] = None,
+    db: DbOption = None,
+    root: RootOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Export the record as CSV, or as FHIR Communication and DocumentReference resources.
+
+    Example: leaflets record export --format fhir --bundle -o handouts.json
+    """
+    from leaflets.record.export import export_record, write_export
+
+    text = export_record(fmt, bundle=bundle, db_path=db, root=root, since=since, leaflet=leaflet)
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        typer.echo(f"Wrote {write_export(text, out)}")
+
+
+@record_app.command("teach-back")
+@friendly_errors
+def record_teach_back(
+    handout: Annotated[str, typer.Argument(help="The hand-out id ('leaflets record list --json' shows it).")],
+    result: Annotated[str, typer.Argument(help="done or not-done.")],
+    db: DbOption = None,
+    root: RootOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Record the teach-back result of an earlier hand-out.
+
+    Example: leaflets record teach-back 3f9a1c2b7d4e4f0a9b8c7d6e5f4a3b2c done
+    """
+    from leaflets.record.handout import set_teach_back
+    from leaflets.record.reading import record_path
+
+    set_teach_back(record_path(db, root), handout, result)
+    typer.echo(f"Teach-back recorded: {result.strip().lower()}")
+
+
+@app.command()
+@friendly_errors
+def recall(
+    leaflet: Annotated[str, typer.Option("--leaflet", help="The leaflet id that needs a correction.")],
+    version: Annotated[
+        Optional[str], typer.Option("--version", help="The content version printed on the faulty edition.")
+    ] = None,
+    before: Annotated[Optional[str], typer.Option("--before", help="Everything handed out before this date.")] = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+    root: RootOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """List who was handed an edition that needs correcting, for a correction notice.
+
+    Example: leaflets recall --leaflet bone-metastases --version 3f9a1c2b7d
+    """
+    from leaflets.record.cli_text import recall_text
+
+    typer.echo(recall_text(db, root, as_json, leaflet=leaflet, version=version, before=before))
 
 
 def main() -> None:

@@ -34,3 +34,10 @@ _.attachments
 
 # Python calls a module-level __getattr__ for names it lacks (leaflets/__init__.py: the lazy API).
 _.__getattr__
+
+# Templates call Details.printed() (the cover's "prepared for" block leaves out record-only details).
+_.printed
+
+# The FHIR round trip: reading an export back into hand-out rows (the tests prove every export does).
+_.parse_ndjson
+_.rows_from_resources

@@ -70,8 +70,13 @@ class LeafletPlan:
         """A short hash of everything that shapes the edition (never the personal details)."""
         digest = hashlib.sha256(f"leaflets {__version__}\n{self.options.as_key()}\n".encode())
         for path in self.input_files:
-            digest.update(str(path.name).encode() + b"\0" + path.read_bytes() + b"\0")
+            data = self._site_profile_bytes() if path == self.site.path else path.read_bytes()
+            digest.update(str(path.name).encode() + b"\0" + data + b"\0")
         return digest.hexdigest()[:10]
+
+    def _site_profile_bytes(self) -> bytes:
+        """The site profile as it shapes the leaflet: its hand-out record settings do not change the edition."""
+        return self.site.file.model_dump_json(exclude={"record"}).encode()
 
 
 def _terms_used(terms: list[GlossaryTerm], text: str) -> list[GlossaryTerm]:

@@ -140,17 +140,22 @@ def write_rendered(rendered: RenderedLeaflet, out_dir: Path, name: Callable[[str
 
 
 def build(
-    request: BuildRequest, out_dir: Path | str = "out", root: Path | str | None = None, html: bool = False
+    request: BuildRequest, out_dir: Path | str = "out", root: Path | str | None = None, html: bool = False,
+    *, db: Path | str | None = None, teach_back: str | None = None,
 ) -> list[Path]:
-    """Build the requested leaflets into OUT_DIR and return the files written."""
+    """Build the requested leaflets into OUT_DIR and return the files written (recorded where the site asks)."""
+    from .record.handout import prepare_recording, write_recorded
+
     project = find_project(root)
     library = Library(project)
     plans = plans_for(library, request)
+    target = prepare_recording(library, request.site, db, [(None, request.details)], teach_back)
     folder = prepare_folder(Path(out_dir))
     clean_partials(folder)
     written: list[Path] = []
     for plan in plans:
-        written.extend(write_rendered(render_plan(plan, project, html=html, formats=request.formats), folder))
+        rendered = render_plan(plan, project, html=html, formats=request.formats)
+        written.extend(write_recorded(rendered, folder, target, teach_back=teach_back))
         log.info("built %s", plan.id)
     return written
 
@@ -172,6 +177,8 @@ def build_from_options(
     html: bool,
     root: Path | None,
     output_format: str = "pdf",
+    db: Path | None = None,
+    teach_back: str | None = None,
 ) -> list[Path]:
     """Build from command-line style options (shared by the CLI and scripts)."""
     from .details import load_details
@@ -190,4 +197,4 @@ def build_from_options(
     )
     if sections is not None and not request.sections:
         raise InputError("--sections needs at least one section id, for example --sections what-advanced-means")
-    return build(request, out_dir, root, html=html)
+    return build(request, out_dir, root, html=html, db=db, teach_back=teach_back)

@@ -75,3 +75,9 @@ class RenderError(LeafletError):
     """Rendering a leaflet to PDF failed."""
 
     exit_code = 1
+
+
+class RecordError(LeafletError):
+    """The hand-out record cannot be written (locked, read-only): the leaflet is not handed out unrecorded."""
+
+    exit_code = 1

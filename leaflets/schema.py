@@ -36,6 +36,10 @@ Variant = Literal["standard", "large-print", "booklet", "easy-read"]
 Format = Literal["pdf", "html"]
 Paper = Literal["a4", "letter"]
 DrugType = Literal["immunotherapy", "cytokine", "vegf-tki", "mtor", "hif2", "hormone", "bone"]
+ICD10_PATTERN = r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$"
+Icd10Code = Annotated[str, Field(pattern=ICD10_PATTERN)]
+TeachBackQuestion = Annotated[str, Field(min_length=10, max_length=200)]
+PATIENT_REFERENCE = re.compile(r"^(?=.*[0-9])[A-Za-z0-9][A-Za-z0-9 /-]{0,29}$")
 
 
 class _Strict(BaseModel):
@@ -84,6 +88,12 @@ class RecipeFile(_Strict):
     """content/leaflets/<id>.yaml: which sections make a leaflet, in order."""
 
     title: ShortText
+    icd10: list[Icd10Code] = Field(
+        default_factory=list, max_length=20, description="ICD-10 codes the leaflet fits, main diagnosis first"
+    )
+    teach_back: list[TeachBackQuestion] = Field(
+        default_factory=list, min_length=2, max_length=4, description="questions that check understanding"
+    )
     subtitle: str | None = Field(default=None, max_length=300)
     audience: str | None = Field(default=None, max_length=300)
     intro: str | None = Field(default=None, max_length=4000)
@@ -126,6 +136,17 @@ def _no_repeated_sections(ids: list[str]) -> list[str]:
     return ids
 
 
+class RecordSettings(_Strict):
+    """Whether a site keeps a record of hand-outs (off unless its profile switches it on)."""
+
+    enabled: bool = False
+    store_patient_reference: bool = Field(default=False, description="keep the hospital number given")
+    patient_reference_system: str | None = Field(
+        default=None, max_length=300, description="URI naming the hospital number's system, for FHIR export"
+    )
+    wait_seconds: float = Field(default=10, ge=0, le=300, description="how long to wait for a busy record")
+
+
 class SiteFile(_Strict):
     """content/sites/<id>.yaml: the organisation a leaflet comes from."""
 
@@ -141,6 +162,7 @@ class SiteFile(_Strict):
     )
     locale: str = Field(default="en-GB", pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")
     paper: Paper = "a4"
+    record: RecordSettings = Field(default_factory=RecordSettings, description="the hand-out record")
 
     @field_validator("logo")
     @classmethod
@@ -217,6 +239,10 @@ class Details(BaseModel):
         default=None, max_length=2000, title="Notes for the patient",
         description="Printed under 'Notes from your team'. Each line becomes a paragraph.",
     )
+    patient_reference: str | None = Field(
+        default=None, max_length=30, title="Hospital number",
+        description="Kept in the hand-out record only where the site allows it; never printed, never a name.",
+    )
 
     @field_validator("*", mode="before")
     @classmethod
@@ -235,12 +261,25 @@ class Details(BaseModel):
             raise ValueError("contains invisible text-direction characters; retype it")
         return value or None
 
+    @field_validator("patient_reference")
+    @classmethod
+    def _reference_not_name(cls, value: str | None) -> str | None:
+        if value is not None and not PATIENT_REFERENCE.match(value):
+            raise ValueError("must be a hospital number (letters and digits, with at least one digit), never a name")
+        return value
+
     def present(self) -> dict[str, str]:
         """The details that were given, without empty ones."""
         return {k: v for k, v in self.model_dump().items() if v}
 
+    def printed(self) -> dict[str, str]:
+        """The details a leaflet prints: all but those kept only for the hand-out record."""
+        return {k: v for k, v in self.present().items() if k not in RECORD_ONLY_DETAILS}
 
+
+RECORD_ONLY_DETAILS = ("patient_reference",)
 DETAIL_KEYS = tuple(Details.model_fields)
+PRINTED_DETAIL_KEYS = tuple(k for k in DETAIL_KEYS if k not in RECORD_ONLY_DETAILS)
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -322,6 +361,8 @@ def _plain_message(item: Any) -> str:
     if kind == "string_pattern_mismatch":
         if ctx.get("pattern") == ID_PATTERN:
             return "must be lowercase letters, digits and hyphens (for example bone-metastases)"
+        if ctx.get("pattern") == ICD10_PATTERN:
+            return "must be an ICD-10 code written like C64 or C79.5 (capital letter, two digits, then a dot)"
         return "is not in the expected form (for example en-GB)"
     for kinds, template in _PLAIN_MESSAGES.items():
         if kind in kinds:

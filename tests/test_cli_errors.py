@@ -362,7 +362,7 @@ EXACT_ERRORS = [
     (["build", "--sections", "alpha", "--title", "x" * 301], "Error: title: is too long: at most 300 characters"),
     (["build", "small", "--set", "favourite=blue"],
      "Error: --set: unknown detail key 'favourite'; use one of patient_name, prepared_by, team_name, team_phone, "
-     "next_appointment, notes"),
+     "next_appointment, notes, patient_reference"),
     (["build", "small", "--set", "team_phone=" + "1" * 61],
      "Error: --set: team_phone: is too long: at most 60 characters"),
     (["build", "small", "--variant", "huge"],

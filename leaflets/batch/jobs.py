@@ -7,6 +7,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..assemble import slugify
 from ..details import details_from_mapping
@@ -38,6 +39,7 @@ class BatchJob:
     row: int | None = None
     prefix: str = ""
     output_format: str = "pdf"
+    record: Any = None  # where this row's hand-out is recorded (leaflets.record.RecordTarget), if anywhere
 
     @property
     def options(self) -> PrintOptions:

@@ -19,6 +19,7 @@ from ..incremental import (
 )
 from ..library import Library
 from ..project import find_project
+from ..record.handout import with_recording
 from ..schema import Details
 from ..writers import clean_partials, prepare_folder
 from .jobs import BatchJob, JobOutcome, error_line, find_set_file, jobs_from_data, jobs_from_set
@@ -87,6 +88,7 @@ def run_batch(
     report_path: Path | str | None = None,
     root: Path | str | None = None,
     *,
+    db: Path | str | None = None,
     show_progress: bool | None = None,
     runner: Callable[[BatchJob], JobOutcome] = run_job,
 ) -> BatchResult:
@@ -102,6 +104,7 @@ def run_batch(
     folder = Path(out_dir)
     if data_csv is not None:
         batch_jobs = jobs_from_data(Path(data_csv), leaflet_set, library, folder)
+        batch_jobs = with_recording(batch_jobs, library, leaflet_set.file.site, db)
     else:
         batch_jobs = jobs_from_set(leaflet_set, library, folder)
         if not batch_jobs:

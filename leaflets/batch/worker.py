@@ -107,7 +107,8 @@ def start_job(runner: Callable[[BatchJob], JobOutcome], job: BatchJob) -> JobOut
 
 
 def render_job(job: BatchJob) -> tuple[str, ...]:
-    from ..build import BuildRequest, get_renderer, plans_for, render_plan, write_rendered
+    from ..build import BuildRequest, get_renderer, plans_for, render_plan
+    from ..record.handout import write_recorded
 
     project = Project(Path(job.root))
     libraries: dict[str, Library] = _worker["libraries"]
@@ -119,7 +120,7 @@ def render_job(job: BatchJob) -> tuple[str, ...]:
     [plan] = plans_for(library, request)  # the Easy Read variant plans from its own words
     renderer = get_renderer(project) if job.output_format == "pdf" else None
     rendered = render_plan(plan, project, renderer=renderer, formats=(job.output_format,))
-    written = write_rendered(rendered, Path(job.out_dir), name=job.output_name)
+    written = write_recorded(rendered, Path(job.out_dir), job.record, channel="batch", rename=job.output_name)
     return tuple(path.name for path in written)
 
 

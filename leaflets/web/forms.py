@@ -15,7 +15,7 @@ from ..build import RenderedLeaflet
 from ..details import details_from_mapping
 from ..errors import InputError, LeafletError, Problem
 from ..library import Library, closest
-from ..schema import DETAIL_KEYS, MAX_TITLE, Details
+from ..schema import DETAIL_KEYS, MAX_TITLE, PRINTED_DETAIL_KEYS, Details
 from ..variants import FORMATS, PAPERS, PrintOptions
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -187,7 +187,7 @@ def _common_form_context(
         "values": _form_values(library),
         "errors": errors,
         "field_errors": {k: m for k, m in errors if k},
-        "detail_keys": DETAIL_KEYS,
+        "detail_keys": PRINTED_DETAIL_KEYS,
         "labels": DETAIL_LABELS,
         "hints": DETAIL_HINTS,
         "limits": detail_limits(),
