@@ -121,12 +121,18 @@ def build(
     title: Annotated[Optional[str], typer.Option("--title", help="Title of an ad hoc --sections leaflet.")] = None,
     all_leaflets: Annotated[bool, typer.Option("--all", help="Build every leaflet.")] = False,
     variant: Annotated[
-        str, typer.Option("--variant", help="standard, large-print, booklet or easy-read.")
-    ] = "standard",
+        Optional[list[str]],
+        typer.Option(
+            "--variant", help="standard, large-print, booklet or easy-read (repeatable: builds each; default standard)."
+        ),
+    ] = None,
+    paper: Annotated[
+        Optional[list[str]],
+        typer.Option("--paper", help="a4 or letter (repeatable: builds each; default: the site's)."),
+    ] = None,
     output_format: Annotated[
         str, typer.Option("--format", help="pdf, or html: one self-contained accessible web page per leaflet.")
     ] = "pdf",
-    paper: Annotated[Optional[str], typer.Option("--paper", help="a4 or letter (default: the site's).")] = None,
     print_ready: Annotated[bool, typer.Option("--print-ready", help="Add 3 mm bleed and crop marks.")] = False,
     approved_only: Annotated[
         bool, typer.Option("--approved-only", help="Refuse leaflets with draft (unapproved) sections.")
@@ -145,7 +151,7 @@ def build(
 
     written = build_from_options(
         leaflets=leaflets or [], out_dir=out, site=site, pairs=set_ or [], details_file=details,
-        sections=sections, title=title, all_leaflets=all_leaflets, variant=variant, paper=paper,
+        sections=sections, title=title, all_leaflets=all_leaflets, variants=variant or [], papers=paper or [],
         print_ready=print_ready, approved_only=approved_only, html=html, root=root, db=db, teach_back=teach_back,
         output_format=output_format,
     )
@@ -174,6 +180,49 @@ def check(
     typer.echo(check_table(report))
     if strict and not report.passed:
         raise typer.Exit(1)
+
+
+@app.command()
+@friendly_errors
+def init(
+    folder: Annotated[Path, typer.Argument(help="The new project folder (it must not exist, or be empty).")],
+    name: Annotated[
+        Optional[str], typer.Option("--name", help="Your organisation's name (default: from the folder name).")
+    ] = None,
+    locale: Annotated[str, typer.Option("--locale", help="en-GB, en-CA, en-US...: the site's locale.")] = "en-GB",
+    paper: Annotated[
+        Optional[str], typer.Option("--paper", help="a4 or letter (default: letter for en-US and en-CA, else a4).")
+    ] = None,
+    debug: DebugOption = False,
+) -> None:
+    """Make a project for your organisation: its own site profile, sections and leaflets on top of the built-in ones.
+
+    Example: leaflets init clinic --name "Riverside Kidney Clinic" --locale en-GB
+    """
+    from leaflets.init_project import init_project
+
+    for path in init_project(folder, name=name, locale=locale, paper=paper):
+        typer.echo(f"Wrote {path}")
+    typer.echo(f"Next: cd {folder}, fill in the site profile, then run 'leaflets list'. README.md says more.")
+
+
+@app.command()
+@friendly_errors
+def adapt(
+    kind: Annotated[str, typer.Argument(help="section, leaflet, site, set, template or style.")],
+    item: Annotated[str, typer.Argument(help="Its id (for a template or style: its file name, like leaflet.css).")],
+    root: RootOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Copy a built-in item into your project to change it there; 'check' tells you when the original changes.
+
+    Example: leaflets adapt section bone-metastases
+    """
+    from leaflets.overrides import adapt as copy_builtin
+    from leaflets.project import find_project
+
+    path = copy_builtin(find_project(root), kind, item)
+    typer.echo(f"Wrote {path}: edit it there; it replaces the built-in {kind} '{item}' in this project")
 
 
 @app.command()

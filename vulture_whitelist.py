@@ -32,12 +32,13 @@ _.bleedbox
 _.validateLink
 _.attachments
 
-# Python calls a module-level __getattr__ for names it lacks (leaflets/__init__.py: the lazy API).
-_.__getattr__
-
 # Templates call Details.printed() (the cover's "prepared for" block leaves out record-only details).
 _.printed
 
 # The FHIR round trip: reading an export back into hand-out rows (the tests prove every export does).
 _.parse_ndjson
 _.rows_from_resources
+
+# Python calls these module hooks itself (PEP 562): the lazy public API of leaflets/__init__.py.
+_.__getattr__  # leaflets/__init__.py: `from leaflets import build_leaflet` imports api.py on first use
+_.__dir__  # leaflets/__init__.py: dir(leaflets) lists the public API

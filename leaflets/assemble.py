@@ -24,6 +24,8 @@ from .variants import PrintOptions
 
 STYLESHEETS = ("leaflet.css", "pictures.css")
 VARIANT_STYLESHEETS = {"large-print": "large-print.css", "booklet": "booklet.css", "easy-read": "easy-read.css"}
+SITE_STYLESHEET = "site.css"
+"""An organisation's own stylesheet (styles/site.css in its project), applied after the built-in ones."""
 
 
 @dataclass(frozen=True)
@@ -101,8 +103,8 @@ def slugify(title: str) -> str:
 def _asset_files(project: Project) -> list[Path]:
     """The templates, styles and fonts a leaflet can use; the web page's own files are not among them."""
     files = []
-    for folder in (project.templates, project.styles):
-        for path in sorted(folder.rglob("*")):
+    for folder in (*project.folders("templates"), *project.folders("styles")):
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
             parts = path.relative_to(folder).parts
             if path.is_file() and "__pycache__" not in parts and parts[0] != "web" and not path.name.startswith("web"):
                 files.append(path)
@@ -162,9 +164,9 @@ def plan_leaflet(
 
 
 @lru_cache(maxsize=8)
-def _environment(templates: Path) -> jinja2.Environment:
+def _environment(templates: tuple[Path, ...]) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates)),
+        loader=jinja2.FileSystemLoader([str(folder) for folder in templates]),  # a local template wins
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -177,8 +179,8 @@ def _environment(templates: Path) -> jinja2.Environment:
     return env
 
 
-def stylesheet_names(options: PrintOptions) -> list[str]:
-    """The stylesheet files (in styles/) for these options, in cascade order."""
+def stylesheet_names(options: PrintOptions, project: Project | None = None) -> list[str]:
+    """The stylesheet files (in styles/) for these options, in cascade order; a project's site.css comes last."""
     names = list(STYLESHEETS)
     if options.variant in VARIANT_STYLESHEETS:
         names.append(VARIANT_STYLESHEETS[options.variant])
@@ -186,6 +188,8 @@ def stylesheet_names(options: PrintOptions) -> list[str]:
         names.append("letter.css")
     if options.page_size == "half-letter":
         names.append("half-letter.css")
+    if project is not None and project.find("styles", SITE_STYLESHEET):
+        names.append(SITE_STYLESHEET)
     return names
 
 
@@ -211,20 +215,21 @@ def render_html(
     SCREEN overrides the context for the self-contained HTML edition (inline_css, skip_link, base_href, logo_href).
     """
     try:
-        name = "easy-read.html" if plan.options.variant == "easy-read" else "leaflet.html"
-        template = _environment(project.templates).get_template(name)
+        template_name = "easy-read.html" if plan.options.variant == "easy-read" else "leaflet.html"
+        template = _environment(project.folders("templates")).get_template(template_name)
+        stylesheets = [project.find("styles", name) for name in stylesheet_names(plan.options, project)]
         context = dict(
             plan=plan,
             site=plan.site.file,
             details=plan.details,
             base_href=project.root.as_uri() + "/",
-            styles_href=(project.styles.as_uri() + "/") if link_styles else None,
-            stylesheets=stylesheet_names(plan.options),
+            stylesheet_hrefs=[path.as_uri() for path in stylesheets if path is not None] if link_styles else [],
             page_css=page_css(plan),
             generator=f"leaflets {__version__}",
             qr_svg=qr_svg,
             diagram=diagram_for(plan.sections),
-            logo_href=(project.content / plan.site.file.logo).as_uri() if plan.site.file.logo else None,
+            logo_href=(plan.site.content_dir / plan.site.file.logo).as_uri()
+            if plan.site.file.logo and plan.site.content_dir else None,
         )
         return template.render({**context, **screen})
     except jinja2.TemplateNotFound as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,12 +32,25 @@ class BuildRequest:
     details: Details = field(default_factory=Details)
     options: PrintOptions = field(default_factory=PrintOptions)
     approved_only: bool = False
-    formats: tuple[str, ...] = ("pdf",)
+    formats: tuple[PrintOptions, ...] = ()
+    """Every format to build (variant x paper); empty means just `options`."""
+    output_formats: tuple[str, ...] = ("pdf",)
+    """pdf, html (the self-contained HTML edition) or both, for every format."""
 
     def __post_init__(self) -> None:
-        unknown = [f for f in self.formats if f not in FORMATS]
-        if unknown or not self.formats:
+        unknown = [f for f in self.output_formats if f not in FORMATS]
+        if unknown or not self.output_formats:
             raise InputError(f"unknown format '{(unknown or [''])[0]}': choose one of {', '.join(FORMATS)}")
+
+    def each_format(self) -> list[BuildRequest]:
+        """One request per format, each format once (a booklet's files do not depend on --paper today)."""
+        requests, stems = [], set()
+        for options in self.formats or (self.options,):
+            stem = (options.file_stem("leaflet"), options.variant == "booklet" and options.booklet_stem("leaflet"))
+            if stem not in stems:
+                stems.add(stem)
+                requests.append(replace(self, options=options, formats=()))
+        return requests
 
 
 @dataclass(frozen=True)
@@ -53,7 +66,7 @@ def get_renderer(project: Project):  # noqa: ANN201 - the type lives in render.p
     """One warm renderer per project and process: fonts and stylesheets are loaded once."""
     from .render import Renderer
 
-    return Renderer(project.asset_folders, project.styles)
+    return Renderer(project.asset_groups, project.folders("styles"))
 
 
 def plans_for(library: Library, request: BuildRequest) -> list[LeafletPlan]:
@@ -100,24 +113,27 @@ def screen_html(plan: LeafletPlan, project: Project) -> str:
     from .htmlfile import SCREEN_STYLESHEET, data_uri, inline_stylesheets
 
     target = qr_target(plan.site, plan.id)
-    logo = project.content / plan.site.file.logo if plan.site.file.logo else None
+    site = plan.site
+    logo = site.content_dir / site.file.logo if site.file.logo and site.content_dir else None
+    names = [*stylesheet_names(plan.options, project), SCREEN_STYLESHEET]
     return render_html(
         plan, project, link_styles=False, qr_svg=qr_img(target) if target else None,
-        inline_css=inline_stylesheets(project.styles, [*stylesheet_names(plan.options), SCREEN_STYLESHEET]),
+        inline_css=inline_stylesheets(names, project.folders("styles")),
         skip_link=True, base_href=None, logo_href=data_uri(logo) if logo and logo.is_file() else None,
     )
 
 
 def render_plan(
-    plan: LeafletPlan, project: Project, renderer=None, html: bool = False, formats: tuple[str, ...] = ("pdf",)  # noqa: ANN001
+    plan: LeafletPlan, project: Project, renderer=None, html: bool = False,  # noqa: ANN001
+    output_formats: tuple[str, ...] = ("pdf",),
 ) -> RenderedLeaflet:
     """Render one plan to the bytes of every file it produces (PDFs, the HTML edition, assembled HTML if asked)."""
     options = plan.options
-    if "pdf" not in formats:
+    if "pdf" not in output_formats:
         return RenderedLeaflet(plan, {f"{options.file_stem(plan.id)}.html": screen_html(plan, project).encode()})
     renderer = renderer or get_renderer(project)
     pdf = renderer.render(
-        leaflet_html(plan, project, link_styles=False), project.root.as_uri() + "/", stylesheet_names(options)
+        leaflet_html(plan, project, link_styles=False), project.root.as_uri() + "/", stylesheet_names(options, project)
     )
     files = {f"{options.file_stem(plan.id)}.pdf": pdf}
     if options.variant == "booklet":
@@ -127,7 +143,7 @@ def render_plan(
             files[f"{options.booklet_stem(plan.id)}.pdf"] = impose_booklet(pdf, options.paper)
         except ValueError as exc:
             raise RenderError(f"{plan.id}: could not make the booklet: {exc}") from None
-    if "html" in formats:
+    if "html" in output_formats:
         files[f"{options.file_stem(plan.id)}.html"] = screen_html(plan, project).encode("utf-8")
     elif html:
         files[f"{options.file_stem(plan.id)}.html"] = leaflet_html(plan, project, link_styles=True).encode("utf-8")
@@ -148,13 +164,13 @@ def build(
 
     project = find_project(root)
     library = Library(project)
-    plans = plans_for(library, request)
+    plans = [plan for one in request.each_format() for plan in plans_for(library, one)]  # all checked first
     target = prepare_recording(library, request.site, db, [(None, request.details)], teach_back)
     folder = prepare_folder(Path(out_dir))
     clean_partials(folder)
     written: list[Path] = []
     for plan in plans:
-        rendered = render_plan(plan, project, html=html, formats=request.formats)
+        rendered = render_plan(plan, project, html=html, output_formats=request.output_formats)
         written.extend(write_recorded(rendered, folder, target, teach_back=teach_back))
         log.info("built %s", plan.id)
     return written
@@ -170,8 +186,8 @@ def build_from_options(
     sections: str | None,
     title: str | None,
     all_leaflets: bool,
-    variant: str,
-    paper: str | None,
+    variants: list[str],
+    papers: list[str],
     print_ready: bool,
     approved_only: bool,
     html: bool,
@@ -184,6 +200,9 @@ def build_from_options(
     from .details import load_details
 
     details = load_details(details_file, pairs)
+    variants = split_choices(variants) or ["standard"]
+    papers: list[str | None] = [*split_choices(papers)] or [None]  # None: the site profile's paper
+    formats = tuple(PrintOptions(variant=v, paper=p, print_ready=print_ready) for v in variants for p in papers)
     request = BuildRequest(
         leaflets=tuple(leaflets),
         sections=tuple(s.strip() for s in (sections or "").split(",") if s.strip()),
@@ -191,10 +210,17 @@ def build_from_options(
         all_leaflets=all_leaflets,
         site=site,
         details=details,
-        options=PrintOptions(variant=variant, paper=paper, print_ready=print_ready),
+        options=formats[0],
         approved_only=approved_only,
-        formats=(output_format,),
+        formats=formats,
+        output_formats=(output_format,),
     )
     if sections is not None and not request.sections:
         raise InputError("--sections needs at least one section id, for example --sections what-advanced-means")
     return build(request, out_dir, root, html=html, db=db, teach_back=teach_back)
+
+
+def split_choices(values: list[str] | None) -> list[str]:
+    """Repeated options, each of which may also be a comma list: --variant standard,large-print --variant booklet."""
+    chosen = [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
+    return list(dict.fromkeys(chosen))

@@ -167,4 +167,7 @@ def check_content(
         phrases = [term.term, *term.also]
         if not re.search(r"\b(" + "|".join(re.escape(p) for p in phrases) + r")\b", text, re.IGNORECASE):
             overall.append(f"glossary term '{term.term}' is not used by any section")
+    from .overrides import find_overrides
+
+    overall.extend(problem for override in find_overrides(library) if (problem := override.problem()))
     return CheckReport(sections=reports, mean_grade=mean, problems=overall)

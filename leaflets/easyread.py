@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from html import escape
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
@@ -24,6 +25,9 @@ from .errors import ContentError, InputError, Problem
 from .readers import load_yaml_mapping, parse_yaml, read_text
 from .schema import RecipeFile, SectionMeta, file_id_problem, validate
 from .sections import _FRONT_MATTER, section_id
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .project import Project
 
 FOLDER = "easy-read"
 MAX_BYTES = 32 * 1024
@@ -110,6 +114,24 @@ def locale_values(content: Path, locale: str) -> dict[str, str]:
         data = load_yaml_mapping(path).data
         values.update({str(k): str(v) for k, v in data.items() if isinstance(v, (str, int, float))})
     return values
+
+
+def easy_read_content(project: Project) -> Path:
+    """The content/ folder whose easy-read/ is used: the project's own, else the built-in library's (layers)."""
+    folders = project.folders("content")
+    return next((folder for folder in folders if (folder / FOLDER).is_dir()), folders[0])
+
+
+def icons_folder(project: Project) -> Path:
+    """The styles/icons/ folder Easy Read rows name their pictures from (the first layer that has one)."""
+    folders = project.folders("styles")
+    return next((folder / "icons" for folder in folders if (folder / "icons").is_dir()), folders[0] / "icons")
+
+
+def easy_read_inputs(project: Project) -> list[Path]:
+    """Every Easy Read file, for the batch cache key (an Easy Read edit rebuilds what it must)."""
+    folder = easy_read_folder(easy_read_content(project))
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
 
 
 def easy_read_folder(content: Path) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from .easyread import easy_read_folder, easy_read_ids, load_easy_read
+from .easyread import easy_read_content, easy_read_folder, easy_read_ids, icons_folder, load_easy_read
 from .errors import LeafletError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -27,7 +27,7 @@ def check_easy_read(
     from .readability import score
     from .readers import today
 
-    content, icons = library.project.content, library.project.styles / "icons"
+    content, icons = easy_read_content(library.project), icons_folder(library.project)
     reports = []
     for sid in easy_read_ids(content):
         name = f"easy-read/{sid}"

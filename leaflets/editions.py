@@ -6,7 +6,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .assemble import LeafletPlan, _asset_files, slugify
-from .easyread import easy_read_recipe, easy_read_recipe_ids, easy_read_sections, locale_values
+from .easyread import (
+    easy_read_content,
+    easy_read_recipe,
+    easy_read_recipe_ids,
+    easy_read_sections,
+    icons_folder,
+    locale_values,
+)
 from .errors import ContentError
 from .schema import AdHocLeaflet, Details
 from .variants import PrintOptions
@@ -22,7 +29,7 @@ def plan_easy_read(library: Library, request: BuildRequest) -> list[LeafletPlan]
     if request.sections:
         plans = [plan_easy_read_one(library, None, list(request.sections), request.title, **common)]
     else:
-        content = library.project.content
+        content = easy_read_content(library.project)
         ids = easy_read_recipe_ids(content) if request.all_leaflets else list(dict.fromkeys(request.leaflets))
         plans = [plan_easy_read_one(library, rid, **common) for rid in ids]
     if request.approved_only:
@@ -37,7 +44,7 @@ def plan_easy_read_one(
     site_id: str | None = None, details: Details | None = None, options: PrintOptions | None = None,
 ) -> LeafletPlan:
     """The Easy Read plan for leaflet RID (its own Easy Read recipe, else the standard one) or for SECTION_IDS."""
-    content = library.project.content
+    content = easy_read_content(library.project)
     site = library.site(site_id)
     path: Path | None = None
     if rid is None:  # checked by the same model as every other ad hoc leaflet
@@ -51,7 +58,7 @@ def plan_easy_read_one(
         ids = list(recipe.sections)
         head = dict(title=recipe.title, subtitle=recipe.subtitle, audience=recipe.audience, intro=recipe.intro)
     values = locale_values(content, site.file.locale)
-    sections = [s.localised(values) for s in easy_read_sections(content, library.project.styles / "icons", ids)]
+    sections = [s.localised(values) for s in easy_read_sections(content, icons_folder(library.project), ids)]
     inputs = [*([path] if path else []), *(s.path for s in sections), *_asset_files(library.project)]
     if site.path is not None:
         inputs.append(site.path)

@@ -25,14 +25,17 @@ def data_uri(path: Path) -> str:
     return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
-def inline_stylesheets(styles: Path, names: list[str]) -> str:
-    """The stylesheets' text, in cascade order, with each url() inside styles/ turned into a data: address."""
-    root = styles.resolve()
+def inline_stylesheets(names: list[str], folders: tuple[Path, ...]) -> str:
+    """The stylesheets' text, in cascade order, with each url() inside a styles/ folder turned into a data: address.
+
+    FOLDERS are the project's styles/ folders, the one that wins first (a local stylesheet replaces a built-in one).
+    """
+    roots = [folder.resolve() for folder in folders]
     chunks = []
     for name in names:
-        path = styles / name
-        if not path.is_file():
-            raise RenderError(f"{path}: stylesheet not found")
+        path = next((folder / name for folder in folders if (folder / name).is_file()), None)
+        if path is None:
+            raise RenderError(f"{folders[0] / name}: stylesheet not found")
         text = path.read_text("utf-8")
 
         def inline(match: re.Match[str], folder: Path = path.parent) -> str:
@@ -40,7 +43,7 @@ def inline_stylesheets(styles: Path, names: list[str]) -> str:
             if target.startswith("data:"):
                 return match.group(0)
             file = (folder / target).resolve()
-            if not file.is_relative_to(root) or not file.is_file():
+            if not any(file.is_relative_to(root) for root in roots) or not file.is_file():
                 return "url()"  # never a network or outside address in a self-contained file
             return f'url("{data_uri(file)}")'
 

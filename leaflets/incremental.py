@@ -14,6 +14,7 @@ from typing import Any
 
 from . import __version__
 from .assemble import LeafletPlan
+from .layers import served_file
 from .markdown import images
 from .project import PACKAGE_ROOT, Project
 from .schema import Details
@@ -26,7 +27,9 @@ CACHE_NAME = ".leaflets-cache.json"
 CACHE_FORMAT = 1
 _RENDER_PACKAGES = ("weasyprint", "pydyf", "pikepdf", "segno", "jinja2", "markdown-it-py")
 """Libraries whose upgrade can change the bytes of a PDF, so their versions are part of every key."""
-NOT_OUTPUT_MODULES = ("checks.py", "listing.py", "incremental.py", "batch/", "web/")
+NOT_OUTPUT_MODULES = (
+    "checks.py", "listing.py", "incremental.py", "init_project.py", "overrides.py", "api.py", "batch/", "web/",
+)
 """Modules (paths under leaflets/) that cannot change a PDF's bytes. Every other module is hashed, so a new
 module shapes the cache key until it is listed here (tests/test_batch.py checks this list)."""
 
@@ -80,20 +83,25 @@ def code_digest() -> str:
 def extra_inputs(plan: LeafletPlan, project: Project) -> list[Path]:
     """Files a leaflet reads that plan.input_files does not list: the site logo and section images."""
     found: list[Path] = []
-    if plan.site.file.logo:
-        found.append(project.content / plan.site.file.logo)
+    if plan.site.file.logo and plan.site.content_dir:
+        found.append(plan.site.content_dir / plan.site.file.logo)
+    groups = tuple(tuple(f.resolve() for f in group) for group in project.asset_groups)
     for section in plan.sections:
         if "![" not in section.body:
             continue  # no image syntax at all: skip the parse, which is most of the cost of a no-change run
-        # Images outside the project are never fetched, so they cannot change the PDF.
-        found.extend((project.root / image.local_path).resolve() for image in images(section.body) if image.local_path)
+        # Images outside the project are never fetched, so they cannot change the PDF; a layered one is
+        # the file that wins (the project's copy, else the built-in one).
+        for image in images(section.body):
+            if image.local_path:
+                wanted = (project.root / image.local_path).resolve()
+                found.append(served_file(wanted, groups) or wanted)
     return found
 
 
 def optional_inputs(project: Project, site_id: str) -> list[Path]:
     """Files that change a leaflet by appearing: plan.input_files lists them only when they exist."""
-    content = project.content
-    return [content / "glossary.yaml", content / "drugs.yaml", content / "sites" / f"{site_id}.yaml"]
+    names = ("glossary.yaml", "drugs.yaml", f"sites/{site_id}.yaml")
+    return [folder / name for folder in project.folders("content") for name in names]
 
 
 def inputs_digest(names: Iterable[str], digests: FileDigests, project: Project) -> str:
@@ -104,10 +112,25 @@ def inputs_digest(names: Iterable[str], digests: FileDigests, project: Project) 
     """
     sha = hashlib.sha256(code_digest().encode())
     layout = f"templates={input_name(project.templates, project)} styles={input_name(project.styles, project)}"
+    layout += local_files_digest(project)
     sha.update(layout.encode() + b"\n")
     for name in names:
         sha.update(name.encode() + b"\0" + digests.digest(input_path(name, project)).encode() + b"\n")
     return sha.hexdigest()
+
+
+def local_files_digest(project: Project) -> str:
+    """In a project over the built-in library, the names of its own files: a new local copy of a built-in
+    section, template or stylesheet changes what a leaflet reads without any known input changing."""
+    if not project.layered:
+        return ""
+    names = sorted(
+        path.relative_to(project.root).as_posix()
+        for kind in ("content", "templates", "styles")
+        for path in (project.root / kind).rglob("*")
+        if path.is_file()
+    )
+    return " local=" + hashlib.sha256("\n".join(names).encode("utf-8")).hexdigest()
 
 
 def input_name(path: Path, project: Project) -> str:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from .errors import ContentError, InputError, LeafletError, Problem
+from .layers import BUILT_IN, Item, origin_of
 from .project import Project
 from .readers import load_yaml_mapping
 from .schema import (
@@ -15,7 +18,6 @@ from .schema import (
     DrugsFile,
     GlossaryFile,
     GlossaryTerm,
-    M,
     RecipeFile,
     SetFile,
     SiteFile,
@@ -43,6 +45,11 @@ class SiteProfile:
     path: Path | None
     file: SiteFile
 
+    @property
+    def content_dir(self) -> Path | None:
+        """The content/ folder the profile was found in: its logo is relative to it."""
+        return self.path.parent.parent if self.path is not None else None
+
 
 @dataclass(frozen=True)
 class LeafletSet:
@@ -67,13 +74,32 @@ class Library:
         self._sections: dict[str, Section] = {}
         self._recipes: dict[str, Recipe] = {}
         self._sites: dict[str, SiteProfile] = {}
+        self._items: dict[tuple[str, str], dict[str, Item]] = {}
 
     # -- listing -------------------------------------------------------------------------------------
+    def items(self, folder: str, suffix: str) -> dict[str, Item]:
+        """Every item in content/FOLDER across the layers, by id: the first layer that has an id wins."""
+        if (folder, suffix) in self._items:
+            return self._items[folder, suffix]
+        found: dict[str, list[tuple[str, Path]]] = {}
+        for layer, content in zip(self.project.layers, self.project.folders("content"), strict=True):
+            directory = content / folder
+            if directory.is_dir():
+                for path in sorted(directory.glob(f"*{suffix}")):
+                    if path.is_file():
+                        found.setdefault(section_id(path), []).append((layer.name, path))
+        items = {}
+        for item_id, places in sorted(found.items()):
+            builtin = next((p for name, p in places if name == BUILT_IN), None)
+            items[item_id] = Item(folder, item_id, places[0][1], origin_of([n for n, _ in places]), builtin)
+        self._items[folder, suffix] = items
+        return items
+
     def _ids(self, folder: str, suffix: str) -> list[str]:
-        directory = self.project.content / folder
-        if not directory.is_dir():
-            return []
-        return sorted(section_id(p) for p in directory.glob(f"*{suffix}") if p.is_file())
+        return list(self.items(folder, suffix))
+
+    def _path(self, folder: str, item_id: str, suffix: str) -> Path:
+        return self.items(folder, suffix)[item_id].path
 
     @cached_property
     def section_ids(self) -> list[str]:
@@ -92,7 +118,7 @@ class Library:
         if sid not in self._sections:
             if sid not in self.section_ids:
                 raise InputError(f"unknown section '{sid}'{closest(sid, self.section_ids)}")
-            self._sections[sid] = load_section(self.project.content / "sections" / f"{sid}.md")
+            self._sections[sid] = load_section(self._path("sections", sid, ".md"))
         return self._sections[sid]
 
     def recipe(self, rid: str) -> Recipe:
@@ -100,7 +126,7 @@ class Library:
             if rid not in self.recipe_ids:
                 hint = closest(rid, self.recipe_ids)
                 raise InputError(f"unknown leaflet '{rid}'{hint}; 'leaflets list' shows them all")
-            path = self.project.content / "leaflets" / f"{rid}.yaml"
+            path = self._path("leaflets", rid, ".yaml")
             document = load_yaml_mapping(path)
             recipe = Recipe(rid, path, validate(RecipeFile, document))
             missing = [s for s in recipe.file.sections if s not in self.section_ids]
@@ -132,19 +158,20 @@ class Library:
         return found
 
     def site(self, site_id: str | None) -> SiteProfile:
-        site_id = site_id or DEFAULT_SITE
+        site_id = site_id or self.project.default_site or DEFAULT_SITE
         if site_id not in self._sites:
             if site_id not in self.site_ids:
                 if site_id == DEFAULT_SITE:
                     return SiteProfile(DEFAULT_SITE, None, SiteFile(name="Your cancer care team"))
                 raise InputError(f"unknown site profile '{site_id}'{closest(site_id, self.site_ids)}")
-            path = self.project.content / "sites" / f"{site_id}.yaml"
+            path = self._path("sites", site_id, ".yaml")
             document = load_yaml_mapping(path)
             site = SiteProfile(site_id, path, validate(SiteFile, document))
             if site.file.logo:
                 try:
-                    logo = (self.project.content / site.file.logo).resolve()
-                    usable = logo.is_relative_to(self.project.content.resolve()) and logo.is_file()
+                    content = path.parent.parent.resolve()
+                    logo = (content / site.file.logo).resolve()
+                    usable = logo.is_relative_to(content) and logo.is_file()
                 except (OSError, RuntimeError, ValueError):
                     raise ContentError.at(path, f"logo: {site.file.logo} cannot be read",
                                           document.line_of(["logo"])) from None
@@ -154,28 +181,48 @@ class Library:
             self._sites[site_id] = site
         return self._sites[site_id]
 
+    def _layered_entries(self, name: str) -> list[tuple[str, Path]]:
+        """The layers' copies of a shared file (glossary.yaml, drugs.yaml), built-in first."""
+        found = [(layer.name, folder / name)
+                 for layer, folder in zip(self.project.layers, self.project.folders("content"), strict=True)]
+        return [(layer, path) for layer, path in reversed(found) if path.exists()]
+
+    @cached_property
+    def glossary_origins(self) -> dict[str, tuple[GlossaryTerm, str, GlossaryTerm | None]]:
+        """Every glossary term by its lowercase name: the entry in use, its origin, the built-in original."""
+        return merge_entries(
+            [(layer, validate(GlossaryFile, load_yaml_mapping(path)).terms)
+             for layer, path in self._layered_entries("glossary.yaml")],
+            key=lambda term: term.term.lower(),
+        )
+
+    @cached_property
+    def drug_origins(self) -> dict[str, tuple[Drug, str, Drug | None]]:
+        """Every drug by its lowercase generic name: the entry in use, its origin, the built-in original."""
+        return merge_entries(
+            [(layer, validate(DrugsFile, load_yaml_mapping(path)).drugs)
+             for layer, path in self._layered_entries("drugs.yaml")],
+            key=lambda drug: drug.generic.lower(),
+        )
+
     @cached_property
     def glossary(self) -> list[GlossaryTerm]:
-        glossary = self._optional(GlossaryFile, "glossary.yaml")
-        return list(glossary.terms) if glossary else []
+        return [entry for entry, _, _ in self.glossary_origins.values()]
 
     @cached_property
     def drugs(self) -> list[Drug]:
-        drugs = self._optional(DrugsFile, "drugs.yaml")
-        return list(drugs.drugs) if drugs else []
-
-    def _optional(self, model: type[M], name: str) -> M | None:
-        """A shared content file that a project may leave out, validated when it is there."""
-        path = self.project.content / name
-        return validate(model, load_yaml_mapping(path)) if path.exists() else None
+        return [entry for entry, _, _ in self.drug_origins.values()]
 
     def shared_files(self) -> list[Path]:
-        """Content files every leaflet may depend on (glossary, drugs)."""
-        return [p for p in (self.project.content / "glossary.yaml", self.project.content / "drugs.yaml") if p.exists()]
+        """Content files every leaflet may depend on (glossary, drugs), in every layer."""
+        return [path for name in ("glossary.yaml", "drugs.yaml") for _, path in self._layered_entries(name)]
 
     def leaflet_set(self, path: Path) -> LeafletSet:
         document = load_yaml_mapping(path, InputError if not path.exists() else ContentError)
-        leaflet_set = LeafletSet(section_id(path), path, validate(SetFile, document))
+        file = validate(SetFile, document)
+        if file.site is None:  # the project's own site profile, else the generic one
+            file = file.model_copy(update={"site": self.project.default_site or DEFAULT_SITE})
+        leaflet_set = LeafletSet(section_id(path), path, file)
         if leaflet_set.file.leaflets != "all":
             unknown = [r for r in leaflet_set.file.leaflets if r not in self.recipe_ids]
             if unknown:
@@ -193,6 +240,7 @@ class Library:
         """Load every file, collecting all problems instead of stopping at the first."""
         problems: list[Problem] = []
         loaders = [
+            lambda: self.project.settings,
             *(lambda s=s: self.section(s) for s in self.section_ids),
             *(lambda r=r: self.sections_of(self.recipe(r)) for r in self.recipe_ids),
             *(lambda s=s: self.site(s) for s in self.site_ids),
@@ -205,3 +253,17 @@ class Library:
             except LeafletError as exc:
                 problems.extend(p for p in exc.problems if p not in problems)
         return problems
+
+
+def merge_entries(layers: list[tuple[str, Any]], key: Callable[[Any], str]) -> dict[str, tuple[Any, str, Any]]:
+    """Entries of a shared file from each layer (built-in first): a later entry with the same key replaces."""
+    merged: dict[str, tuple[Any, str, Any]] = {}
+    for layer, entries in layers:
+        for entry in entries:
+            earlier = merged.get(key(entry))
+            builtin = earlier[2] if earlier else None
+            if layer == BUILT_IN:
+                merged[key(entry)] = (entry, BUILT_IN, entry)
+            else:
+                merged[key(entry)] = (entry, origin_of([layer, BUILT_IN] if builtin else [layer]), builtin)
+    return merged

@@ -14,13 +14,17 @@ from .project import find_project
 
 
 def listing(root: Path | str | None = None) -> dict[str, list[dict[str, Any]]]:
-    """The leaflets and sections of a project, validated."""
+    """The leaflets, sections and site profiles of a project, validated, each with where it comes from."""
+    from .overrides import find_overrides
+
     library = Library(find_project(root))
     problems = library.validate_all()
     if problems:
         raise ContentError(*problems)
+    recipes, section_items = library.items("leaflets", ".yaml"), library.items("sections", ".md")
     leaflets = [
-        {"id": rid, "title": library.recipe(rid).file.title, "sections": list(library.recipe(rid).file.sections)}
+        {"id": rid, "title": library.recipe(rid).file.title, "sections": list(library.recipe(rid).file.sections),
+         "origin": recipes[rid].origin}
         for rid in library.recipe_ids
     ]
     sections = []
@@ -32,15 +36,20 @@ def listing(root: Path | str | None = None) -> dict[str, list[dict[str, Any]]]:
             "tags": list(meta.tags),
             "status": meta.status,
             "next_review": meta.next_review.isoformat() if meta.next_review else None,
+            "origin": section_items[sid].origin,
         })
-    return {"leaflets": leaflets, "sections": sections, "easy_read": easy_read_listing(library)}
+    sites = [{"id": item.id, "name": library.site(item.id).file.name, "origin": item.origin}
+             for item in library.items("sites", ".yaml").values()]
+    overrides = [override.as_dict() for override in find_overrides(library)]
+    return {"leaflets": leaflets, "sections": sections, "sites": sites, "overrides": overrides,
+            "easy_read": easy_read_listing(library)}
 
 
 def easy_read_listing(library: Library) -> list[dict[str, Any]]:
     """The Easy Read leaflets (`--variant easy-read`): their own recipes, and standard ones fully covered."""
-    from .easyread import easy_read_ids, easy_read_recipe, easy_read_recipe_ids
+    from .easyread import easy_read_content, easy_read_ids, easy_read_recipe, easy_read_recipe_ids
 
-    content = library.project.content
+    content = easy_read_content(library.project)
     covered = set(easy_read_ids(content))
     found = []
     for rid in dict.fromkeys([*easy_read_recipe_ids(content), *library.recipe_ids]):
@@ -61,15 +70,22 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
 
 
 def listing_tables(data: dict[str, list[dict[str, Any]]]) -> str:
+    """`leaflets list` as plain tables: leaflets, sections, site profiles, then local copies of built-in items."""
     leaflets = table(
-        ["Leaflet", "Title", "Sections"],
-        [[item["id"], item["title"], str(len(item["sections"]))] for item in data["leaflets"]],
+        ["Leaflet", "Title", "Sections", "Origin"],
+        [[item["id"], item["title"], str(len(item["sections"])), item["origin"]] for item in data["leaflets"]],
     )
     sections = table(
-        ["Section", "Title", "Status", "Next review", "Tags"],
-        [[s["id"], s["title"], s["status"], s["next_review"] or "-", ", ".join(s["tags"])] for s in data["sections"]],
+        ["Section", "Title", "Status", "Next review", "Origin", "Tags"],
+        [[s["id"], s["title"], s["status"], s["next_review"] or "-", s["origin"], ", ".join(s["tags"])]
+         for s in data["sections"]],
     )
-    text = f"Leaflets ({len(data['leaflets'])})\n{leaflets}\n\nSections ({len(data['sections'])})\n{sections}"
+    sites = table(["Site", "Name", "Origin"], [[s["id"], s["name"], s["origin"]] for s in data["sites"]])
+    text = (f"Leaflets ({len(data['leaflets'])})\n{leaflets}\n\nSections ({len(data['sections'])})\n{sections}"
+            f"\n\nSite profiles ({len(data['sites'])})\n{sites}")
+    if data["overrides"]:
+        rows = [[o["kind"], o["id"], o["path"], o["state"]] for o in data["overrides"]]
+        text += f"\n\nLocal copies of built-in items ({len(rows)})\n" + table(["Kind", "Id", "File", "State"], rows)
     if data.get("easy_read"):
         easy = table(["Leaflet", "Title", "Sections"],
                      [[item["id"], item["title"], str(len(item["sections"]))] for item in data["easy_read"]])

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import unquote, urlsplit
 
 from .errors import LeafletError, RenderError
+from .layers import served_file
 
 if TYPE_CHECKING:  # pragma: no cover
     import weasyprint
@@ -34,12 +35,12 @@ class _BlockedURL(ValueError):
     """WeasyPrint catches this, leaves the resource out and goes on."""
 
 
-def make_fetcher(allowed: tuple[Path, ...]) -> Any:
-    """A URLFetcher that serves only files inside ALLOWED folders and data: URLs."""
+def make_fetcher(allowed: tuple[Path | tuple[Path, ...], ...]) -> Any:
+    """A URLFetcher that serves only files inside ALLOWED folders (or groups of layered folders) and data: URLs."""
     from weasyprint import URLFetcher
     from weasyprint.urls import URLFetcherResponse
 
-    roots = tuple(p.resolve() for p in allowed)
+    groups = tuple(tuple(p.resolve() for p in ((g,) if isinstance(g, Path) else g)) for g in allowed)
 
     class ProjectURLFetcher(URLFetcher):
         """Reads project assets from disk itself; no network, no redirects, no other files."""
@@ -61,8 +62,10 @@ def make_fetcher(allowed: tuple[Path, ...]) -> Any:
                 path = Path(unquote(parts.path)).resolve()
             except (OSError, ValueError, RuntimeError):
                 self._refuse(url, "not a usable file name")
-            if not any(path.is_relative_to(root) for root in roots):
+            served = served_file(path, groups)
+            if served is None:
                 self._refuse(url, "outside the project's templates, styles and content folders")
+            path = served
             if not path.is_file():
                 if path.suffix.lower() in _FONT_SUFFIXES:
                     self._refuse(url, "font file not found: text uses the next font the stylesheet lists; check the "
@@ -173,22 +176,22 @@ def time_limit(seconds: float, on_timeout: Callable[[], LeafletError] | None = N
 class Renderer:
     """A warm WeasyPrint: fonts, parsed stylesheets and images shared across renders."""
 
-    def __init__(self, allowed: tuple[Path, ...], styles: Path) -> None:
+    def __init__(self, allowed: tuple[Path | tuple[Path, ...], ...], styles: Path | tuple[Path, ...]) -> None:
         import weasyprint
         from weasyprint.text.fonts import FontConfiguration
 
         _quiet_weasyprint()
         self._weasyprint = weasyprint
-        self.styles = styles
+        self.styles = (styles,) if isinstance(styles, Path) else styles
         self.font_config = FontConfiguration()
         self.fetcher = make_fetcher(allowed)
         self._css: dict[str, weasyprint.CSS] = {}
         self._image_cache: dict[str, Any] = {}
 
     def stylesheet(self, name: str) -> weasyprint.CSS:
-        """Parse a stylesheet in styles/ once per renderer."""
+        """Parse a stylesheet in styles/ (the first layer that has it) once per renderer."""
         if name not in self._css:
-            path = self.styles / name
+            path = next((f / name for f in self.styles if (f / name).is_file()), self.styles[0] / name)
             if not path.is_file():
                 raise RenderError(f"{path}: stylesheet not found")
             try:

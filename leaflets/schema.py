@@ -40,6 +40,11 @@ ICD10_PATTERN = r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$"
 Icd10Code = Annotated[str, Field(pattern=ICD10_PATTERN)]
 TeachBackQuestion = Annotated[str, Field(min_length=10, max_length=200)]
 PATIENT_REFERENCE = re.compile(r"^(?=.*[0-9])[A-Za-z0-9][A-Za-z0-9 /-]{0,29}$")
+BasedOn = Annotated[
+    str | None,
+    Field(pattern=r"^[0-9a-f]{12}$",
+          description="a local copy's record of the built-in original it was made from (its content hash)"),
+]
 
 
 class _Strict(BaseModel):
@@ -74,6 +79,7 @@ class SectionMeta(_Strict):
     status: Literal["draft", "approved"] = "draft"
     tags: list[Annotated[str, Field(pattern=ID_PATTERN)]] = Field(default_factory=list)
     drug_table: list[DrugType] = Field(default_factory=list, description="drug types to tabulate here")
+    based_on: BasedOn = None
 
     @field_validator("next_review")
     @classmethod
@@ -98,6 +104,7 @@ class RecipeFile(_Strict):
     audience: str | None = Field(default=None, max_length=300)
     intro: str | None = Field(default=None, max_length=4000)
     sections: list[Annotated[str, Field(pattern=ID_PATTERN)]] = Field(min_length=1, max_length=MAX_SECTIONS)
+    based_on: BasedOn = None
 
     @field_validator("sections")
     @classmethod
@@ -163,6 +170,7 @@ class SiteFile(_Strict):
     locale: str = Field(default="en-GB", pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")
     paper: Paper = "a4"
     record: RecordSettings = Field(default_factory=RecordSettings, description="the hand-out record")
+    based_on: BasedOn = None
 
     @field_validator("logo")
     @classmethod
@@ -183,6 +191,7 @@ class GlossaryTerm(_Strict):
     term: ShortText
     also: list[ShortText] = Field(default_factory=list)
     meaning: Annotated[str, Field(min_length=1, max_length=600)]
+    based_on: BasedOn = None
 
 
 class GlossaryFile(_Strict):
@@ -197,6 +206,7 @@ class Drug(_Strict):
     type: DrugType
     given: ShortText
     use: str | None = Field(default=None, max_length=300)
+    based_on: BasedOn = None
 
 
 class DrugsFile(_Strict):
@@ -207,11 +217,19 @@ class SetFile(_Strict):
     """content/sets/<id>.yaml: a batch of leaflets with their variants and papers."""
 
     title: ShortText
-    site: str = Field(default="default", pattern=ID_PATTERN)
+    site: str | None = Field(default=None, pattern=ID_PATTERN, description="default: the project's site profile")
     leaflets: Literal["all"] | list[Annotated[str, Field(pattern=ID_PATTERN)]] = "all"
     variants: list[Variant] = Field(default_factory=lambda: ["standard"], min_length=1)
     papers: list[Paper] = Field(default_factory=lambda: ["a4"], min_length=1)
     formats: list[Format] = Field(default_factory=lambda: ["pdf"], min_length=1)
+    based_on: BasedOn = None
+
+
+class ProjectFile(_Strict):
+    """leaflets-project.yaml: an organisation's project, layered on the built-in library."""
+
+    name: ShortText
+    site: str | None = Field(default=None, pattern=ID_PATTERN, description="the site profile builds use by default")
 
 
 class Details(BaseModel):

@@ -21,9 +21,12 @@ def test_list_json_shape(runner: CliRunner, project: Path) -> None:
     result = run(runner, "list", "--json", "--root", str(project))
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["leaflets"] == [{"id": "small", "title": "A small leaflet", "sections": ["alpha", "beta"]}]
+    assert data["leaflets"] == [
+        {"id": "small", "title": "A small leaflet", "sections": ["alpha", "beta"], "origin": "local"}
+    ]
     assert {s["id"] for s in data["sections"]} == {"alpha", "beta"}
-    assert set(data["sections"][0]) == {"id", "title", "tags", "status", "next_review"}
+    assert set(data["sections"][0]) == {"id", "title", "tags", "status", "next_review", "origin"}
+    assert data["sites"] == [] and data["overrides"] == [], "a folder with only content/ stands alone"
 
 
 def test_list_table(runner: CliRunner, project: Path) -> None:

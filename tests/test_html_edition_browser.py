@@ -44,7 +44,8 @@ def browser() -> Iterator[Any]:
 
 def _html_edition(tmp_path: Path, leaflet: str, variant: str = "standard") -> Path:
     details = load_details(None, ["patient_name=Zoë O'Brien", "team_phone=01632 960 321", "notes=Bloods on Monday"])
-    request = BuildRequest(leaflets=(leaflet,), details=details, options=PrintOptions(variant), formats=("html",))
+    request = BuildRequest(leaflets=(leaflet,), details=details, options=PrintOptions(variant),
+                           output_formats=("html",))
     [path] = build(request, tmp_path, REPO)
     return path
 

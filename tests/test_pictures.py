@@ -72,7 +72,7 @@ def test_general_diagram_names_the_usual_places_and_is_greyscale_safe() -> None:
 
 
 def test_body_part_headings_and_drug_routes_get_icons(standard: Path, tmp_path: Path) -> None:
-    [_, html] = build(BuildRequest(leaflets=("immunotherapy",), formats=("pdf",)), tmp_path, REPO, html=True)
+    [_, html] = build(BuildRequest(leaflets=("immunotherapy",), output_formats=("pdf",)), tmp_path, REPO, html=True)
     text = html.read_text("utf-8")
     assert 'class="given with-icon icon-drip"' in text
     [_, html] = build(BuildRequest(leaflets=("bone-metastases",)), tmp_path, REPO, html=True)
@@ -227,7 +227,7 @@ def test_html_edition_carries_the_pdfs_content_version_and_details(tmp_path: Pat
     from tests.conftest import pdf_text
 
     details = load_details(None, ["patient_name=Zoë <b>O'Brien</b>"])
-    pdf, html = build(BuildRequest(leaflets=("bone-metastases",), details=details, formats=("pdf", "html")),
+    pdf, html = build(BuildRequest(leaflets=("bone-metastases",), details=details, output_formats=("pdf", "html")),
                       tmp_path, REPO)
     text = html.read_text("utf-8")
     version = text.split("<dt>Content version</dt><dd>")[1].split("<")[0]

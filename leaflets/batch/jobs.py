@@ -93,8 +93,9 @@ def error_line(exc: BaseException) -> str:
 def find_set_file(set_path: Path | str, project: Project) -> Path:
     """A set manifest by path, by path inside the project, or by id (content/sets/<id>.yaml)."""
     path = Path(set_path)
-    for candidate in (path, project.root / path, project.content / "sets" / f"{path.name}.yaml"):
-        if candidate.is_file():
+    by_id = project.find("content", f"sets/{path.name}.yaml")
+    for candidate in (path, project.root / path, by_id):
+        if candidate is not None and candidate.is_file():
             return candidate
     return path  # Library.leaflet_set reports it as not found
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..assemble import plan_leaflet
+from ..easyread import easy_read_inputs
 from ..errors import InputError
 from ..incremental import (
     BuildCache,
@@ -51,7 +52,7 @@ def plan_records(
                 try:
                     plan = plan_leaflet(library, library.recipe(job.leaflet), site_id=job.site)
                     paths = [*plan.input_files, *extra_inputs(plan, project), *optional_inputs(project, job.site),
-                             *sorted(p for p in (project.content / "easy-read").rglob("*") if p.is_file())]
+                             *easy_read_inputs(project)]
                     names = list(dict.fromkeys(input_name(path, project) for path in paths))
                     digest = inputs_digest(names, digests, project)
                     sizes[job.leaflet] = sum(len(s.body) for s in plan.sections)

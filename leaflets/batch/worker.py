@@ -116,10 +116,10 @@ def render_job(job: BatchJob) -> tuple[str, ...]:
         libraries[job.root] = Library(project)
     library = libraries[job.root]
     request = BuildRequest(leaflets=(job.leaflet,), site=job.site, details=Details.model_validate(job.details),
-                           options=job.options, formats=(job.output_format,))
+                           options=job.options, output_formats=(job.output_format,))
     [plan] = plans_for(library, request)  # the Easy Read variant plans from its own words
     renderer = get_renderer(project) if job.output_format == "pdf" else None
-    rendered = render_plan(plan, project, renderer=renderer, formats=(job.output_format,))
+    rendered = render_plan(plan, project, renderer=renderer, output_formats=(job.output_format,))
     written = write_recorded(rendered, Path(job.out_dir), job.record, channel="batch", rename=job.output_name)
     return tuple(path.name for path in written)
 

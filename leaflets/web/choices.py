@@ -82,9 +82,10 @@ def section_choices(library: Library) -> tuple[list[dict[str, Any]], list[str]]:
 
 
 def site_choices(library: Library) -> list[dict[str, str]]:
-    sites = [{"id": "default", "name": library.site(None).file.name, "paper": library.site(None).file.paper}]
+    default = library.site(None)  # the project's own site profile, else the generic one
+    sites = [{"id": default.id, "name": default.file.name, "paper": default.file.paper}]
     for sid in library.site_ids:
-        if sid == "default":
+        if sid == default.id:
             continue
         try:
             site = library.site(sid)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..project import PACKAGE_ROOT
+from ..layers import BUILTIN_ROOT
 
 MAX_BODY_BYTES = 64 * 1024
 """A request body larger than this is refused (413): six details and a few options fit many times over."""
-WEB_TEMPLATES = PACKAGE_ROOT / "templates" / "web"
+WEB_TEMPLATES = BUILTIN_ROOT / "templates" / "web"
 WEB_STATIC = WEB_TEMPLATES / "static"
-WEB_STYLES = PACKAGE_ROOT / "styles"
+WEB_STYLES = BUILTIN_ROOT / "styles"

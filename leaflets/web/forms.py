@@ -176,7 +176,8 @@ def custom_plan(library: Library, order: Order, sections: Any, title: Any) -> Le
 def _form_values(library: Library) -> dict[str, str]:
     if request.method == "POST":
         return {k: str(v) for k, v in request.form.items() if k != CSRF_FIELD}
-    return {"paper": library.site(None).file.paper, "layout": "standard", "site": "default"}
+    default = library.site(None)
+    return {"paper": default.file.paper, "layout": "standard", "site": default.id}
 
 
 def _common_form_context(

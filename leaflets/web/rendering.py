@@ -48,7 +48,7 @@ class Renders:
     def render(self, plan: LeafletPlan, background: bool = False, output_format: str = "pdf") -> RenderedLeaflet:
         """Render one plan, waiting for any render already running; a BACKGROUND render lets requests go first."""
         if output_format != "pdf":  # the HTML edition needs no WeasyPrint, so no turn at the renderer
-            return render_plan(plan, self.project, formats=(output_format,))
+            return render_plan(plan, self.project, output_formats=(output_format,))
         if background:
             deadline = time.monotonic() + RENDER_WAIT_SECONDS
             while self._waiting and time.monotonic() < deadline:
@@ -103,7 +103,8 @@ class Thumbnails:
     def fingerprint(library: Library, rid: str) -> tuple[int, ...]:
         """Modification times of the recipe and its sections: a new picture when they change."""
         recipe = library.recipe(rid)
-        paths = [recipe.path, *(library.project.content / "sections" / f"{s}.md" for s in recipe.file.sections)]
+        sections = library.items("sections", ".md")
+        paths = [recipe.path, *(sections[s].path for s in recipe.file.sections if s in sections)]
         return tuple(p.stat().st_mtime_ns if p.exists() else 0 for p in paths)
 
     def get(self, library: Library, rid: str) -> bytes | None:

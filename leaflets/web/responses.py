@@ -63,8 +63,9 @@ def preview_document(plan: LeafletPlan, project: Project) -> tuple[str, list[str
     head = head.replace("</title>", '</title>\n<meta name="robots" content="noindex">', 1)
     head += f'<link rel="stylesheet" href="{url_for("web.static_file", name="preview.css")}">\n'
     html = head + sep + body
-    for folder, prefix in ((project.styles, "/assets/styles/"), (project.content, "/assets/content/")):
-        html = html.replace(f'="{folder.as_uri()}/', f'="{prefix}')
+    for kind in ("styles", "content"):  # every layer's folder: the asset route serves the file that wins
+        for folder in project.folders(kind):
+            html = html.replace(f'="{folder.as_uri()}/', f'="/assets/{kind}/')
     html = html.replace(f'="{project.root.as_uri()}/', '="/assets/')
     html = re.sub(r'\b(src|href)="(?!#|/|[a-zA-Z][a-zA-Z0-9+.-]*:)', r'\1="/assets/', html)
     hashes = [

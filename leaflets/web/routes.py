@@ -259,11 +259,11 @@ def favicon() -> Response:
 @web.get("/assets/<area>/<path:name>")
 def asset(area: str, name: str) -> Response:
     project = current_state().project
-    folders = {"styles": (project.styles, STYLE_ASSET_TYPES), "content": (project.content, IMAGE_TYPES)}
-    if area not in folders:
+    types = {"styles": STYLE_ASSET_TYPES, "content": IMAGE_TYPES}.get(area)
+    if types is None:
         return error_response(404, "there is no such file")
-    folder, types = folders[area]
-    response = file_response(safe_file(folder, name, types), max_age=0)
+    found = (safe_file(folder, name, types) for folder in project.folders(area))
+    response = file_response(next((path for path in found if path is not None), None), max_age=0)
     response.headers["Content-Security-Policy"] = ASSET_CSP
     return response
 

@@ -40,7 +40,7 @@ class WebState:
 def content_stamp(project: Project) -> tuple[tuple[str, int, int], ...]:
     """Name, size and modification time of every content file: cheap to read, changes on any edit."""
     stamp = []
-    for path in sorted(project.content.rglob("*")):
+    for path in sorted(p for folder in project.folders("content") for p in folder.rglob("*")):
         try:
             info = path.stat()
         except OSError:
