@@ -28,7 +28,8 @@ def data_uri(path: Path) -> str:
 def inline_stylesheets(names: list[str], folders: tuple[Path, ...]) -> str:
     """The stylesheets' text, in cascade order, with each url() inside a styles/ folder turned into a data: address.
 
-    FOLDERS are the project's styles/ folders, the one that wins first (a local stylesheet replaces a built-in one).
+    FOLDERS are the project's styles/ folders, the one that wins first: a local stylesheet replaces a built-in
+    one, and a url() it names (fonts/...) may come from any layer, as in the PDF.
     """
     roots = [folder.resolve() for folder in folders]
     chunks = []
@@ -36,16 +37,18 @@ def inline_stylesheets(names: list[str], folders: tuple[Path, ...]) -> str:
         path = next((folder / name for folder in folders if (folder / name).is_file()), None)
         if path is None:
             raise RenderError(f"{folders[0] / name}: stylesheet not found")
-        text = path.read_text("utf-8")
+        own_root = next(root for root in roots if path.resolve().is_relative_to(root))
 
-        def inline(match: re.Match[str], folder: Path = path.parent) -> str:
+        def inline(match: re.Match[str], folder: Path = path.resolve().parent, own: Path = own_root) -> str:
             target = match.group(2).strip()
             if target.startswith("data:"):
                 return match.group(0)
-            file = (folder / target).resolve()
-            if not any(file.is_relative_to(root) for root in roots) or not file.is_file():
+            wanted = (folder / target).resolve()
+            if not wanted.is_relative_to(own):
                 return "url()"  # never a network or outside address in a self-contained file
-            return f'url("{data_uri(file)}")'
+            relative = wanted.relative_to(own)
+            file = next((root / relative for root in roots if (root / relative).is_file()), None)
+            return f'url("{data_uri(file)}")' if file else "url()"
 
-        chunks.append(f"/* {name} */\n" + _URL.sub(inline, text))
+        chunks.append(f"/* {name} */\n" + _URL.sub(inline, path.read_text("utf-8")))
     return "\n".join(chunks)
