@@ -2,19 +2,52 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Optional, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
-from leaflets.errors import LeafletError
+from leaflets.errors import LeafletError, one_line
+
+# Typer bundles its own copy of Click: take Click's exception classes from one Typer exports.
+_USAGE_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+_CLICK_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+
+
+class _OneLineErrors(TyperGroup):
+    """Click's own usage errors (an unknown option, a bad --port) as one 'Error:' line, like every other error."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except _USAGE_ERROR as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # plain 'leaflets': the help, as before
+                exc.show()
+            else:
+                command = exc.ctx.command_path if exc.ctx is not None else "leaflets"
+                typer.echo(one_line(f"Error: {exc.format_message().rstrip('.')}; see '{command} --help'"), err=True)
+            sys.exit(exc.exit_code)
+        except _CLICK_ERROR as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            typer.echo("Stopped.", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
 
 app = typer.Typer(
+    cls=_OneLineErrors,
     help="Build printable, accessible patient leaflets from reviewed content sections.",
     no_args_is_help=True,
     add_completion=False,
@@ -44,7 +77,7 @@ class _WarningHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         level = "Warning" if record.levelno >= logging.WARNING else "Info"
-        typer.echo(f"{level}: {record.getMessage()}", err=True)
+        typer.echo(f"{level}: {one_line(record.getMessage())}", err=True)  # never a terminal escape from input
 
 
 def _setup_logging(verbose: bool = False) -> None:
@@ -182,6 +215,21 @@ def check(
         raise typer.Exit(1)
 
 
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_HOST_NAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*$", re.IGNORECASE)
+
+
+def _check_host(host: str) -> str:
+    """--host is an IP address (v4 or v6, '0.0.0.0' for every network) or a host name; nothing else."""
+    import ipaddress
+
+    with contextlib.suppress(ValueError):
+        return str(ipaddress.ip_address(host.removeprefix("[").removesuffix("]")))
+    if _HOST_NAME.match(host):
+        return host
+    raise typer.BadParameter("must be an IP address such as 127.0.0.1 or a host name such as localhost")
+
+
 @app.command()
 @friendly_errors
 def init(
@@ -229,10 +277,13 @@ def adapt(
 @friendly_errors
 def serve(
     host: Annotated[
-        str, typer.Option("--host", help="Address to listen on. Keep 127.0.0.1 so only this computer can use it.")
+        str,
+        typer.Option("--host", callback=_check_host,
+                     help="Address to listen on. Keep 127.0.0.1 so only this computer can use it."),
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on (1-65535).")] = 8000,
     root: RootOption = None,
+    db: DbOption = None,
     debug: DebugOption = False,
 ) -> None:
     """Start the leaflet web page on this computer: pick a leaflet, add details, print.
@@ -241,7 +292,7 @@ def serve(
     """
     from leaflets.web import serve as run_server
 
-    run_server(host, port, root)
+    run_server(host, port, root, db)
 
 
 @app.command()

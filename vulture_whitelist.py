@@ -11,6 +11,8 @@ _.team_phone  # contact.html, and the web form
 _.out_of_hours_phone  # contact.html
 _.website  # contact.html
 _.locale  # leaflet.html
+_.emergency_line  # the site's 24-hour number: contact.html, urgent.html, card.html, macros.html
+_.country  # Locale.country: cover.html, about.html, card.html ("written for ...")
 _.meaning  # glossary.html
 _.given  # drug_table.html
 _.use  # drug_table.html

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -13,6 +15,7 @@ from .errors import ContentError, InputError, RenderError
 from .library import Library
 from .project import Project, find_project
 from .qr import qr_img, qr_target
+from .rules import ad_hoc_warning
 from .schema import Details
 from .variants import FORMATS, PrintOptions
 from .writers import clean_partials, prepare_folder, write_files
@@ -84,6 +87,8 @@ def plans_for(library: Library, request: BuildRequest) -> list[LeafletPlan]:
             plan_leaflet(library, None, list(request.sections), request.title, request.site, request.details,
                          request.options)
         ]
+        if warning := ad_hoc_warning(plans[0].broken_rules):
+            log.warning("%s", warning)
     else:
         ids = list(library.recipe_ids) if request.all_leaflets else list(dict.fromkeys(request.leaflets))
         if not ids:
@@ -123,6 +128,29 @@ def screen_html(plan: LeafletPlan, project: Project) -> str:
     )
 
 
+def _render_pdf(plan: LeafletPlan, project: Project, renderer) -> tuple[LeafletPlan, bytes]:  # noqa: ANN001
+    """The reading PDF, with the urgent box moved before the contents if it would land after page 2."""
+    from .render import MissingGlyphs
+
+    try:
+        pdf = renderer.render(
+            leaflet_html(plan, project, link_styles=False), project.root.as_uri() + "/",
+            stylesheet_names(plan.options, project),
+        )
+        if not plan.urgent_first and (urgent_box_page(pdf) or 0) > 2:
+            # The cover and contents filled page 1, so the box went to page 3: put it before the contents.
+            plan = dataclasses.replace(plan, urgent_first=True)
+            pdf = renderer.render(
+                leaflet_html(plan, project, link_styles=False), project.root.as_uri() + "/",
+                stylesheet_names(plan.options, project),
+            )
+    except MissingGlyphs as exc:
+        from .glyphs import missing_glyphs_error
+
+        raise missing_glyphs_error(plan, project, exc.characters) from None
+    return plan, pdf
+
+
 def render_plan(
     plan: LeafletPlan, project: Project, renderer=None, html: bool = False,  # noqa: ANN001
     output_formats: tuple[str, ...] = ("pdf",),
@@ -131,10 +159,7 @@ def render_plan(
     options = plan.options
     if "pdf" not in output_formats:
         return RenderedLeaflet(plan, {f"{options.file_stem(plan.id)}.html": screen_html(plan, project).encode()})
-    renderer = renderer or get_renderer(project)
-    pdf = renderer.render(
-        leaflet_html(plan, project, link_styles=False), project.root.as_uri() + "/", stylesheet_names(options, project)
-    )
+    plan, pdf = _render_pdf(plan, project, renderer or get_renderer(project))
     files = {f"{options.file_stem(plan.id)}.pdf": pdf}
     if options.variant == "booklet":
         from .imposition import impose_booklet
@@ -148,6 +173,22 @@ def render_plan(
     elif html:
         files[f"{options.file_stem(plan.id)}.html"] = leaflet_html(plan, project, link_styles=True).encode("utf-8")
     return RenderedLeaflet(plan, files)
+
+
+URGENT_BOOKMARK = "Get help straight away if"
+
+
+def urgent_box_page(pdf: bytes) -> int | None:
+    """The page (from 1) where the "Get help straight away if..." box starts, from the PDF's bookmarks."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        pages = {page.obj.objgen: number for number, page in enumerate(document.pages, 1)}
+        for item in document.open_outline().root:
+            destination = item.destination
+            if str(item.title).startswith(URGENT_BOOKMARK) and isinstance(destination, pikepdf.Array):
+                return pages.get(destination[0].objgen)
+    return None
 
 
 def write_rendered(rendered: RenderedLeaflet, out_dir: Path, name: Callable[[str], str] = str) -> list[Path]:

@@ -102,7 +102,7 @@ def check_table(report: CheckReport) -> str:
     ]
     lines = [table(["Section", "Grade", "Words/sentence", "Not in glossary", "Review", "Sources", "Result"], rows)]
     lines.append("")
-    lines.append(f"Mean Flesch-Kincaid grade: {report.mean_grade:.2f} (target 7 or below; each section 8 or below)")
+    lines.append(f"Mean Flesch-Kincaid grade: {report.mean_grade:.2f} (target 6 or below; each section 8 or below)")
     for section in report.sections:
         lines.extend(f"{section.id}: {problem}" for problem in section.problems)
     lines.extend(report.problems)

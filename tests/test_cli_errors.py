@@ -165,7 +165,7 @@ def test_a_file_name_with_capitals_gets_the_name_to_use(runner: CliRunner, make_
         (["notes=" + "x" * 2001], "notes: is too long: at most 2000 characters"),
         (["patient_name=Sam\x07"], "patient_name: contains control characters"),
         (["patient_name=Zo\udceb"], "patient_name: contains characters that are not valid Unicode"),
-        (["team_phone=\u202e0118 496 0000"], "team_phone: contains invisible text-direction characters"),
+        (["team_phone=\u202e0118 496 0000"], "team_phone: contains an invisible text-direction character (U+202E"),
     ],
     ids=["unknown-key", "no-equals", "no-key", "too-long", "notes-too-long", "control", "not-unicode", "bidi"],
 )

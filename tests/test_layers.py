@@ -119,7 +119,8 @@ def test_local_items_add_and_replace_glossary_drugs_recipes(clinic: Path, runner
         "  - term: Calcium\n    meaning: Riverside meaning of calcium.\n"
         "  - term: riverside word\n    meaning: A word only this clinic uses.\n", "utf-8")
     (clinic / "content/leaflets/bone-care.yaml").write_text(
-        "title: Your bone care at Riverside\nsections: [bone-metastases, getting-support]\n", "utf-8")
+        "title: Your bone care at Riverside\n"
+        "sections: [bone-metastases, spinal-cord-compression, high-calcium, getting-support]\n", "utf-8")
     from leaflets import open_library
     from leaflets.layers import entry_hash
 

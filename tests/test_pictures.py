@@ -47,7 +47,8 @@ def test_every_standard_leaflet_has_its_diagram_with_alt_text(standard: Path, le
     expected = diagram_for(library.sections_of(library.recipe(leaflet))).alt
     alts = figure_alts(standard / f"{leaflet}.pdf")
     assert expected in alts
-    # Icons are CSS backgrounds: artifacts, so the only Figures are real pictures with alt text.
+    # Icons (the urgent box's warning triangle too) are CSS backgrounds: artifacts, so the only Figure is the
+    # diagram, with its alt text.
     assert all(alt.strip() for alt in alts)
     assert len(alts) == 1
 
@@ -176,7 +177,7 @@ def test_batch_set_builds_easy_read_and_html_editions(tmp_path: Path) -> None:
     root = tmp_path / "project"
     shutil.copytree(REPO / "content", root / "content")
     write_tree(root, {"content/sets/pictures.yaml": "title: Easy Read and web\nleaflets: [immunotherapy]\n"
-                      "variants: [standard, easy-read]\nformats: [pdf, html]\n"})
+                      "variants: [standard, easy-read]\nformats: [pdf, html]\n"}, locales=False)
     result = run_batch(root / "content/sets/pictures.yaml", tmp_path / "out", jobs=1, root=root)
     assert result.exit_code == 0, result.failure_lines()
     names = sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith("."))
@@ -195,7 +196,7 @@ def test_batch_csv_rows_choose_variant_and_format(tmp_path: Path) -> None:
     shutil.copytree(REPO / "content", root / "content")
     write_tree(root, {"content/sets/pictures.yaml": "title: Rows\nleaflets: [immunotherapy]\n",
                       "rows.csv": "leaflet,variant,format,patient_name\nimmunotherapy,easy-read,html,Sam Jones\n"
-                      "immunotherapy,easy-read,pdf,Ann Lee\nimmunotherapy,standard,web,Bo Li\n"})
+                      "immunotherapy,easy-read,pdf,Ann Lee\nimmunotherapy,standard,web,Bo Li\n"}, locales=False)
     from leaflets.errors import InputError
 
     with pytest.raises(InputError, match="row 3: format: must be one of pdf, html"):

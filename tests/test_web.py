@@ -616,3 +616,46 @@ def test_api_refuses_easy_read_and_formats_it_cannot_make(
     response = api_pdf(easy_client, rid, **body)
     assert response.status_code == 400
     assert words in response.get_json()["error"]
+
+
+# -- safety rules on "Build your own" (issue #10) -----------------------------------------------------
+
+
+@pytest.fixture
+def rules_client(make_project: Callable[..., Path]) -> FlaskClient:
+    root = make_project({
+        "content/sections/gamma.md": section_text("Gamma section", "Gamma words are third."),
+        "content/rules.yaml": "rules:\n  - if_any: [alpha]\n    require: [beta, gamma]\n"
+                              "    why: Alpha readers must also know beta and gamma.\n",
+        "content/leaflets/small.yaml": "title: A small leaflet\nsections: [alpha, beta, gamma]\n",
+    })
+    return create_app(root).test_client()
+
+
+def test_build_your_own_offers_the_missing_sections_and_adds_them_in_one_click(rules_client: FlaskClient) -> None:
+    token = token_from(rules_client, "/build")
+    form = {"csrf_token": token, "title": "Mine", "section": ["alpha"], "layout": "standard", "action": "download"}
+    offered = rules_client.post("/build/pdf", data=form)
+    html = offered.get_data(as_text=True)
+    assert offered.status_code == 200 and offered.mimetype == "text/html"  # no PDF yet: the fix comes first
+    assert "This leaflet leaves out safety information" in html
+    assert "Alpha readers must also know beta and gamma." in html and "Beta section, Gamma section" in html
+    assert 'formaction="/build/add-sections"' in html and "Add these 2 sections" in html
+    added = rules_client.post("/build/add-sections", data=form)
+    html = added.get_data(as_text=True)
+    assert added.status_code == 200 and "Added: Beta section, Gamma section" in html
+    for sid in ("alpha", "beta", "gamma"):
+        assert re.search(rf'id="sec-{sid}" name="section" value="{sid}" checked', html), sid
+    assert "leaves out safety information" not in html
+    anyway = rules_client.post("/build/pdf", data={**form, "safety_ok": "1"})
+    assert anyway.status_code == 200 and anyway.mimetype == "application/pdf"
+    whole = rules_client.post("/build/pdf", data={**form, "section": ["alpha", "beta", "gamma"]})
+    assert whole.mimetype == "application/pdf"
+
+
+def test_api_build_names_missing_sections_in_a_warning_header(rules_client: FlaskClient) -> None:
+    response = rules_client.post("/api/build/pdf", json={"sections": ["alpha"]})
+    assert response.status_code == 200
+    assert "leaves out beta, gamma" in response.headers["X-Leaflets-Warning"]
+    complete = rules_client.post("/api/build/pdf", json={"sections": ["alpha", "beta", "gamma"]})
+    assert "X-Leaflets-Warning" not in complete.headers

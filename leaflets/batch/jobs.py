@@ -179,6 +179,11 @@ def _checked_table(data_path: Path) -> tuple[list[str], list[tuple[int, list[str
     header = [_normalise_column(name) for name in rows[0]]
     body = [(number, cells) for number, cells in enumerate(rows[1:], start=1) if any(c.strip() for c in cells)]
     problems: list[Problem] = []
+    if "leaflet" not in header:  # then the first row may be a patient's details: never echo it
+        if not set(header) & set(DATA_COLUMNS):
+            raise InputError.at(data_path, "the first row must name the columns (leaflet, patient_name, ...), but "
+                                "it names none of them: it looks like a row of details; add a header row above it", 1)
+        raise InputError.at(data_path, "needs a 'leaflet' column naming the leaflet for each row")
     unknown = [name for name in header if name and name not in DATA_COLUMNS]
     if unknown:
         raise InputError(
@@ -188,8 +193,6 @@ def _checked_table(data_path: Path) -> tuple[list[str], list[tuple[int, list[str
     repeated = sorted({name for name in header if name and header.count(name) > 1})
     if repeated:
         raise InputError.at(data_path, f"column named twice: {', '.join(repeated)}")
-    if "leaflet" not in header:
-        raise InputError.at(data_path, "needs a 'leaflet' column naming the leaflet for each row")
     for position, name in enumerate(header, start=1):
         if not name and any(len(cells) >= position and cells[position - 1].strip() for _, cells in body):
             problems.append(Problem(f"column {position} has values but no name in the first row", data_path))
@@ -211,7 +214,8 @@ def _row_problems(
     elif not _ID.match(leaflet):
         problems.append(Problem("leaflet: not a leaflet id (ids look like bone-metastases)", where))
     elif leaflet not in allowed:
-        problems.append(Problem(f"leaflet: '{leaflet}' is not in this set{closest(leaflet, allowed)}", where))
+        hint = closest(leaflet, allowed)  # the value itself is never echoed: it may be a name in the wrong column
+        problems.append(Problem(f"leaflet: not a leaflet in this set{hint}", where))
     if (values.get("variant") or defaults[0]) not in VARIANTS:
         problems.append(Problem(f"variant: must be one of {', '.join(VARIANTS)}", where))
     if (values.get("paper") or defaults[1]) not in PAPERS:

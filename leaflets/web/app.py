@@ -20,15 +20,18 @@ from pathlib import Path
 from flask import Flask
 
 from ..project import find_project
-from . import routes, security
+from . import record_routes, routes, security
 from .config import MAX_BODY_BYTES, WEB_TEMPLATES
 from .rendering import Renders, Thumbnails
 from .security import LOOPBACK_NAMES
 from .state import WebState
 
 
-def create_app(root: Path | str | None = None) -> Flask:
-    """The Flask app for one project; WeasyPrint loads only when the first PDF is made."""
+def create_app(root: Path | str | None = None, db_path: Path | str | None = None) -> Flask:
+    """The Flask app for one project; WeasyPrint loads only when the first PDF is made.
+
+    DB_PATH is the hand-out record for sites that keep one (default: leaflets.db in the project).
+    """
     project = find_project(root)
     app = Flask(__name__, template_folder=str(WEB_TEMPLATES), static_folder=None)
     app.config.update(
@@ -36,6 +39,7 @@ def create_app(root: Path | str | None = None) -> Flask:
         MAX_FORM_MEMORY_SIZE=MAX_BODY_BYTES,  # form data stays in memory: never spooled to a temp file
         ALLOWED_HOSTS=LOOPBACK_NAMES,
         TEMPLATES_AUTO_RELOAD=False,
+        LEAFLETS_DB=Path(db_path).absolute() if db_path is not None else None,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
@@ -43,4 +47,5 @@ def create_app(root: Path | str | None = None) -> Flask:
     app.extensions["leaflets"] = WebState(project, renders, Thumbnails(renders))
     security.install(app)
     app.register_blueprint(routes.web)
+    app.register_blueprint(record_routes.record_web)
     return app

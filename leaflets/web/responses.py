@@ -110,10 +110,15 @@ def leaflet_error_status(exc: LeafletError) -> int:
 
 def safe_file(folder: Path, name: str, types: set[str]) -> Path | None:
     """A file inside FOLDER with an allowed suffix, or None: no '..', no other folders, no other types."""
+    if "\0" in name or len(name) > 1024 or not name.isprintable():
+        return None
     joined = safe_join(str(folder), name)
     if joined is None:
         return None
-    path = Path(joined).resolve()
+    try:
+        path = Path(joined).resolve()
+    except (OSError, ValueError, RuntimeError):
+        return None
     if not path.is_relative_to(folder.resolve()) or path.suffix.lower() not in types or not path.is_file():
         return None
     return path
