@@ -57,7 +57,8 @@ def plan_easy_read_one(
         path, recipe = own if own else (library.recipe(rid).path, library.recipe(rid).file)
         ids = list(recipe.sections)
         head = dict(title=recipe.title, subtitle=recipe.subtitle, audience=recipe.audience, intro=recipe.intro)
-    values = locale_values(content, site.file.locale)
+    locale = library.locale(site)  # the country facts the standard leaflets use win over the built-in numbers
+    values = {**locale_values(content, site.file.locale), **{k: str(v) for k, v in locale.values.items()}}
     sections = [s.localised(values) for s in easy_read_sections(content, icons_folder(library.project), ids)]
     inputs = [*([path] if path else []), *(s.path for s in sections), *_asset_files(library.project)]
     if site.path is not None:
@@ -65,5 +66,5 @@ def plan_easy_read_one(
     return LeafletPlan(
         id=rid, sections=sections, site=site, details=details or Details(),  # type: ignore[arg-type]
         options=(options or PrintOptions("easy-read")).with_site_paper(site.file.paper), glossary=[], drugs=[],
-        input_files=inputs, **head,
+        locale=locale, input_files=inputs, **head,
     )

@@ -14,7 +14,7 @@ from ..assemble import LeafletPlan, checked_ad_hoc, plan_leaflet
 from ..errors import InputError, LeafletError, one_line
 from ..library import closest
 from ..rules import ad_hoc_warning, broken_rules, missing_sections
-from .choices import easy_read_leaflets, find_choice, leaflet_choices, matches, section_choices, site_choices
+from .choices import easy_read_leaflets, find_choice, leaflet_choices, section_choices, site_choices
 from .config import MAX_BODY_BYTES, WEB_STATIC, WEB_STYLES
 from .forms import (
     api_body,
