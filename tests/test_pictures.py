@@ -53,6 +53,20 @@ def test_every_standard_leaflet_has_its_diagram_with_alt_text(standard: Path, le
     assert len(alts) == 1
 
 
+@pytest.mark.parametrize("leaflet", sorted(p.stem for p in (REPO / "content" / "leaflets").glob("*.yaml")))
+def test_page_one_has_the_diagram_then_the_box_and_the_whole_contents(standard: Path, leaflet: str) -> None:
+    with pdfplumber.open(standard / f"{leaflet}.pdf") as pdf:
+        pages = [" ".join((page.extract_text() or "").split()) for page in pdf.pages[:3]]
+        height = pdf.pages[0].height
+        body_words = [w for w in pdf.pages[0].extract_words() if w["top"] < 0.85 * height]  # not the footer
+    assert "Where the cancer is" in pages[0]
+    assert any("Get help straight away if" in text for text in pages[:2])
+    # The contents list stays whole: after the box on page 2, or at the top of page 3 when the box is long.
+    assert any("In this leaflet" in text for text in pages[:3])
+    # Page 1 is not left half empty (the box and contents moved on): its text reaches well below the middle.
+    assert max(w["bottom"] for w in body_words) > 0.55 * height
+
+
 def test_bone_leaflet_diagram_says_bones() -> None:
     assert figure_alts_text("bone") == "Diagram of a body. The kidneys and the bones are highlighted."
 
