@@ -70,7 +70,7 @@ def test_nurse_fills_the_form_and_downloads_the_pdf(browser: Any, make_project: 
         preview.get_by_role("group", name="Prepared for you").get_by_text("Zoë O'Brien").wait_for()
 
         with page.expect_download() as info:
-            page.get_by_role("button", name="Download PDF").click()
+            page.get_by_role("button", name="Download", exact=True).click()
         download = info.value
         assert download.suggested_filename == "small-large-print.pdf"
         text = pdf_text(Path(download.path()))

@@ -16,9 +16,9 @@ from ..library import LeafletSet, Library, closest
 from ..project import Project
 from ..readers import MAX_DATA_BYTES, read_text
 from ..schema import DETAIL_KEYS, ID_PATTERN, Details
-from ..variants import PAPERS, VARIANTS, PrintOptions
+from ..variants import FORMATS, PAPERS, VARIANTS, PrintOptions
 
-DATA_COLUMNS = ("leaflet", "id", "variant", "paper", *DETAIL_KEYS)
+DATA_COLUMNS = ("leaflet", "id", "variant", "paper", "format", *DETAIL_KEYS)
 PRIVATE = "[personal detail]"
 
 _ID = re.compile(ID_PATTERN)
@@ -38,6 +38,7 @@ class BatchJob:
     details: dict[str, str] = field(default_factory=dict, hash=False)
     row: int | None = None
     prefix: str = ""
+    output_format: str = "pdf"
     record: Any = None  # where this row's hand-out is recorded (leaflets.record.RecordTarget), if anywhere
 
     @property
@@ -51,6 +52,8 @@ class BatchJob:
     @property
     def outputs(self) -> tuple[str, ...]:
         options = self.options
+        if self.output_format == "html":
+            return (self.output_name(f"{options.file_stem(self.leaflet)}.html"),)
         names = [f"{options.file_stem(self.leaflet)}.pdf"]
         if self.variant == "booklet":
             names.append(f"{options.booklet_stem(self.leaflet)}.pdf")
@@ -59,9 +62,10 @@ class BatchJob:
     @property
     def label(self) -> str:
         """How messages name the job: the leaflet and format, and the CSV row; never a personal detail."""
+        what = f"{self.variant}, {self.paper}" + (", html" if self.output_format == "html" else "")
         if self.row is not None:
-            return f"row {self.row} ({self.leaflet}, {self.variant}, {self.paper})"
-        return f"{self.leaflet} ({self.variant}, {self.paper})"
+            return f"row {self.row} ({self.leaflet}, {what})"
+        return f"{self.leaflet} ({what})"
 
 
 @dataclass(frozen=True)
@@ -97,17 +101,19 @@ def find_set_file(set_path: Path | str, project: Project) -> Path:
 
 
 def jobs_from_set(leaflet_set: LeafletSet, library: Library, out_dir: Path) -> list[BatchJob]:
-    """Every (leaflet, variant, paper) of a set; jobs that would write the same files are made once."""
+    """Every (leaflet, variant, paper, format) of a set; jobs that would write the same files are made once."""
     jobs: list[BatchJob] = []
     seen: set[tuple[str, ...]] = set()
     root, out = str(library.project.root), str(out_dir.resolve())
     for leaflet in library.set_leaflets(leaflet_set):
         for variant in dict.fromkeys(leaflet_set.file.variants):
             for paper in dict.fromkeys(leaflet_set.file.papers):
-                job = BatchJob(len(jobs), root, out, leaflet, leaflet_set.file.site, variant, paper)
-                if job.outputs not in seen:
-                    seen.add(job.outputs)
-                    jobs.append(job)
+                for output_format in dict.fromkeys(leaflet_set.file.formats):
+                    job = BatchJob(len(jobs), root, out, leaflet, leaflet_set.file.site, variant, paper,
+                                   output_format=output_format)
+                    if job.outputs not in seen:
+                        seen.add(job.outputs)
+                        jobs.append(job)
     return jobs
 
 
@@ -134,7 +140,7 @@ def jobs_from_data(
     """One job per CSV row, every row checked before anything renders; problems name rows, never values."""
     header, body = _checked_table(data_path)
     allowed = library.set_leaflets(leaflet_set)
-    defaults = (leaflet_set.file.variants[0], leaflet_set.file.papers[0])
+    defaults = (leaflet_set.file.variants[0], leaflet_set.file.papers[0], leaflet_set.file.formats[0])
     owners: dict[str, int] = {}
     jobs: list[BatchJob] = []
     problems: list[Problem] = []
@@ -152,7 +158,8 @@ def jobs_from_data(
         prefix = slugify(values["id"]) if values.get("id") else f"row-{number:04d}"
         job = BatchJob(len(jobs), root, out, values["leaflet"], leaflet_set.file.site,
                        values.get("variant") or defaults[0], values.get("paper") or defaults[1],
-                       details=details.present(), row=number, prefix=prefix)
+                       details=details.present(), row=number, prefix=prefix,
+                       output_format=values.get("format") or defaults[2])
         clash = next((owners[name] for name in job.outputs if name in owners), None)
         if clash is not None:
             problems.append(Problem(f"id: gives the same file name as row {clash}; each row needs its own id", where))
@@ -197,7 +204,7 @@ def _checked_table(data_path: Path) -> tuple[list[str], list[tuple[int, list[str
 
 
 def _row_problems(
-    values: dict[str, str], allowed: list[str], defaults: tuple[str, str], where: str
+    values: dict[str, str], allowed: list[str], defaults: tuple[str, str, str], where: str
 ) -> tuple[list[Problem], Details]:
     """What is wrong with one row (naming columns, never values), and its checked details."""
     problems: list[Problem] = []
@@ -213,6 +220,8 @@ def _row_problems(
         problems.append(Problem(f"variant: must be one of {', '.join(VARIANTS)}", where))
     if (values.get("paper") or defaults[1]) not in PAPERS:
         problems.append(Problem(f"paper: must be one of {', '.join(PAPERS)}", where))
+    if (values.get("format") or defaults[2]) not in FORMATS:
+        problems.append(Problem(f"format: must be one of {', '.join(FORMATS)}", where))
     try:
         details = details_from_mapping({k: v for k, v in values.items() if k in DETAIL_KEYS and v}, where)
     except InputError as exc:
