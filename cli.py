@@ -2,19 +2,52 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Optional, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
-from leaflets.errors import LeafletError
+from leaflets.errors import LeafletError, one_line
+
+# Typer bundles its own copy of Click: take Click's exception classes from one Typer exports.
+_USAGE_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+_CLICK_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+
+
+class _OneLineErrors(TyperGroup):
+    """Click's own usage errors (an unknown option, a bad --port) as one 'Error:' line, like every other error."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except _USAGE_ERROR as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # plain 'leaflets': the help, as before
+                exc.show()
+            else:
+                command = exc.ctx.command_path if exc.ctx is not None else "leaflets"
+                typer.echo(one_line(f"Error: {exc.format_message().rstrip('.')}; see '{command} --help'"), err=True)
+            sys.exit(exc.exit_code)
+        except _CLICK_ERROR as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            typer.echo("Stopped.", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
 
 app = typer.Typer(
+    cls=_OneLineErrors,
     help="Build printable, accessible patient leaflets from reviewed content sections.",
     no_args_is_help=True,
     add_completion=False,
@@ -44,7 +77,7 @@ class _WarningHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         level = "Warning" if record.levelno >= logging.WARNING else "Info"
-        typer.echo(f"{level}: {record.getMessage()}", err=True)
+        typer.echo(f"{level}: {one_line(record.getMessage())}", err=True)  # never a terminal escape from input
 
 
 def _setup_logging(verbose: bool = False) -> None:
@@ -122,12 +155,17 @@ def build(
     all_leaflets: Annotated[bool, typer.Option("--all", help="Build every leaflet.")] = False,
     variant: Annotated[
         Optional[list[str]],
-        typer.Option("--variant", help="standard, large-print or booklet (repeatable: builds each; default standard)."),
+        typer.Option(
+            "--variant", help="standard, large-print, booklet or easy-read (repeatable: builds each; default standard)."
+        ),
     ] = None,
     paper: Annotated[
         Optional[list[str]],
         typer.Option("--paper", help="a4 or letter (repeatable: builds each; default: the site's)."),
     ] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", help="pdf, or html: one self-contained accessible web page per leaflet.")
+    ] = "pdf",
     print_ready: Annotated[bool, typer.Option("--print-ready", help="Add 3 mm bleed and crop marks.")] = False,
     approved_only: Annotated[
         bool, typer.Option("--approved-only", help="Refuse leaflets with draft (unapproved) sections.")
@@ -148,6 +186,7 @@ def build(
         leaflets=leaflets or [], out_dir=out, site=site, pairs=set_ or [], details_file=details,
         sections=sections, title=title, all_leaflets=all_leaflets, variants=variant or [], papers=paper or [],
         print_ready=print_ready, approved_only=approved_only, html=html, root=root, db=db, teach_back=teach_back,
+        output_format=output_format,
     )
     for path in written:
         typer.echo(f"Wrote {path}")
@@ -174,6 +213,21 @@ def check(
     typer.echo(check_table(report))
     if strict and not report.passed:
         raise typer.Exit(1)
+
+
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_HOST_NAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*$", re.IGNORECASE)
+
+
+def _check_host(host: str) -> str:
+    """--host is an IP address (v4 or v6, '0.0.0.0' for every network) or a host name; nothing else."""
+    import ipaddress
+
+    with contextlib.suppress(ValueError):
+        return str(ipaddress.ip_address(host.removeprefix("[").removesuffix("]")))
+    if _HOST_NAME.match(host):
+        return host
+    raise typer.BadParameter("must be an IP address such as 127.0.0.1 or a host name such as localhost")
 
 
 @app.command()
@@ -223,10 +277,13 @@ def adapt(
 @friendly_errors
 def serve(
     host: Annotated[
-        str, typer.Option("--host", help="Address to listen on. Keep 127.0.0.1 so only this computer can use it.")
+        str,
+        typer.Option("--host", callback=_check_host,
+                     help="Address to listen on. Keep 127.0.0.1 so only this computer can use it."),
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on (1-65535).")] = 8000,
     root: RootOption = None,
+    db: DbOption = None,
     debug: DebugOption = False,
 ) -> None:
     """Start the leaflet web page on this computer: pick a leaflet, add details, print.
@@ -235,7 +292,7 @@ def serve(
     """
     from leaflets.web import serve as run_server
 
-    run_server(host, port, root)
+    run_server(host, port, root, db)
 
 
 @app.command()

@@ -11,9 +11,12 @@ _.team_phone  # contact.html, and the web form
 _.out_of_hours_phone  # contact.html
 _.website  # contact.html
 _.locale  # leaflet.html
+_.emergency_line  # the site's 24-hour number: contact.html, urgent.html, card.html, macros.html
+_.country  # Locale.country: cover.html, about.html, card.html ("written for ...")
 _.meaning  # glossary.html
 _.given  # drug_table.html
 _.use  # drug_table.html
+_.caption  # diagram.html (the diagram's figure caption)
 _.patient_name  # Details fields: the templates, the web form and --set keys
 _.prepared_by
 _.team_name

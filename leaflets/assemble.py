@@ -10,19 +10,25 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 
 import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from . import __version__
+from .diagram import diagram_for
 from .errors import ContentError, InputError, Problem, RenderError
 from .library import Library, Recipe, SiteProfile, closest
+from .locales import Locale
 from .markdown import render_markdown
+from .pictures import body_part, route_icon
 from .project import Project
+from .red_flags import FlagGroup, card_density, compile_red_flags
+from .rules import BrokenRule, broken_rules
 from .schema import AdHocLeaflet, Details, Drug, GlossaryTerm, SourceRef
 from .sections import Section
 from .slots import CoverSlot, cover_slot
 from .variants import PrintOptions
 
-STYLESHEETS = ("leaflet.css",)
-VARIANT_STYLESHEETS = {"large-print": "large-print.css", "booklet": "booklet.css"}
+STYLESHEETS = ("leaflet.css", "pictures.css")
+VARIANT_STYLESHEETS = {"large-print": "large-print.css", "booklet": "booklet.css", "easy-read": "easy-read.css"}
 SITE_STYLESHEET = "site.css"
 """An organisation's own stylesheet (styles/site.css in its project), applied after the built-in ones."""
 
@@ -42,7 +48,26 @@ class LeafletPlan:
     options: PrintOptions
     glossary: list[GlossaryTerm]
     drugs: list[Drug]
+    locale: Locale
+    red_flags: list[FlagGroup] = field(default_factory=list)
+    broken_rules: list[BrokenRule] = field(default_factory=list)
     input_files: list[Path] = field(default_factory=list)
+    urgent_first: bool = False
+    """Put the urgent box before the contents list (always in large print and booklets; see build.py)."""
+
+    @property
+    def card_density(self) -> str:
+        return card_density(self.red_flags)
+
+    @property
+    def team_phone(self) -> str | None:
+        """The daytime number: typed for this patient, else the site's."""
+        return self.details.team_phone or self.site.file.team_phone
+
+    @property
+    def emergency_line(self) -> str | None:
+        """The 24-hour number, day or night, from the site profile."""
+        return self.site.file.out_of_hours_phone
 
     @property
     def is_draft(self) -> bool:
@@ -110,6 +135,16 @@ def _asset_files(project: Project) -> list[Path]:
     return files
 
 
+def checked_ad_hoc(library: Library, section_ids: list[str] | None, title: str | None) -> AdHocLeaflet:
+    """An ad hoc leaflet's sections and title, checked; an unknown section id is the user's mistake."""
+    ad_hoc = AdHocLeaflet.checked(section_ids or [], title)
+    unknown = [sid for sid in ad_hoc.sections if sid not in library.section_ids]
+    if unknown:
+        hint = closest(unknown[0], library.section_ids)
+        raise InputError(Problem(f"unknown section '{unknown[0][:80]}'{hint}", field="sections"))
+    return ad_hoc
+
+
 def plan_leaflet(
     library: Library,
     recipe: Recipe | None,
@@ -121,24 +156,27 @@ def plan_leaflet(
 ) -> LeafletPlan:
     """Gather and check everything one leaflet needs, before any rendering starts."""
     details = details or Details()
+    if options is not None and options.variant == "easy-read":  # its own words: content/easy-read/ (see easyread.py)
+        from .editions import plan_easy_read_one
+
+        return plan_easy_read_one(library, recipe.id if recipe else None, section_ids, title, site_id, details,
+                                  options)
     site = library.site(site_id)
     options = (options or PrintOptions()).with_site_paper(site.file.paper)
+    locale = library.locale(site)
     if recipe is not None:
         sections = library.sections_of(recipe)
         rid, file = recipe.id, recipe.file
         head = dict(title=file.title, subtitle=file.subtitle, audience=file.audience, intro=file.intro)
         recipe_files = [recipe.path]
     else:
-        ad_hoc = AdHocLeaflet.checked(section_ids or [], title)
-        unknown = [sid for sid in ad_hoc.sections if sid not in library.section_ids]
-        if unknown:  # a chosen id, not a content file: the user's input is wrong
-            hint = closest(unknown[0], library.section_ids)
-            raise InputError(Problem(f"unknown section '{unknown[0][:80]}'{hint}", field="sections"))
+        ad_hoc = checked_ad_hoc(library, section_ids, title)
         sections = library.sections(ad_hoc.sections)
         title = ad_hoc.title or "Information for you"
         rid = slugify(title)
         head = dict(title=title, subtitle=None, audience=None, intro=None)
         recipe_files = []
+    sections = [s.for_locale(locale) for s in sections]
     text = " ".join(s.plain_text for s in sections)
     drug_types = {t for s in sections for t in s.meta.drug_table}
     inputs = [*recipe_files, *(s.path for s in sections), *library.shared_files(), *_asset_files(library.project)]
@@ -151,7 +189,10 @@ def plan_leaflet(
         details=details,
         options=options,
         glossary=_terms_used(library.glossary, text),
-        drugs=[d for d in library.drugs if d.type in drug_types],
+        drugs=[d for d in library.drugs_for(locale) if d.type in drug_types],
+        locale=locale,
+        red_flags=compile_red_flags(sections),
+        broken_rules=broken_rules([s.id for s in sections], library.rules),
         input_files=inputs,
         **head,
     )
@@ -159,7 +200,8 @@ def plan_leaflet(
 
 @lru_cache(maxsize=8)
 def _environment(templates: tuple[Path, ...]) -> jinja2.Environment:
-    env = jinja2.Environment(
+    """Templates run sandboxed: a project's own templates/ can shape the page but never run Python code."""
+    env = ImmutableSandboxedEnvironment(
         loader=jinja2.FileSystemLoader([str(folder) for folder in templates]),  # a local template wins
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -167,8 +209,16 @@ def _environment(templates: tuple[Path, ...]) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["markdown"] = lambda text: jinja2.utils.markupsafe.Markup(render_markdown(text or "", min_heading=3))
-    env.filters["long_date"] = lambda d: f"{d.day} {d:%B %Y}" if d else "not recorded"
+    env.filters["long_date"] = _long_date
+    env.filters["body_part"] = body_part
+    env.filters["route_icon"] = route_icon
     return env
+
+
+@jinja2.pass_context
+def _long_date(context: jinja2.runtime.Context, day: date | None) -> str:
+    """A date the way the leaflet's country writes it."""
+    return context["plan"].locale.format_date(day) if day else "not recorded"
 
 
 def stylesheet_names(options: PrintOptions, project: Project | None = None) -> list[str]:
@@ -199,18 +249,22 @@ def page_css(plan: LeafletPlan) -> str:
     return "\n".join(rules)
 
 
-def render_html(plan: LeafletPlan, project: Project, link_styles: bool = True, qr_svg: str | None = None,
-                slot: CoverSlot | None | bool = True) -> str:
+def render_html(
+    plan: LeafletPlan, project: Project, link_styles: bool = True, qr_svg: str | None = None,
+    slot: CoverSlot | None | bool = True, **screen: object,
+) -> str:
     """Render the leaflet's HTML; with LINK_STYLES it renders alone (the plain weasyprint command).
 
-    SLOT is the cover slot's shape; True means the one the details need at the normal text size.
+    SLOT is the details' slot shape; True means the one the details need at the normal text size.
+    SCREEN overrides the context for the self-contained HTML edition (inline_css, skip_link, base_href, logo_href).
     """
     if slot is True:
         slot = cover_slot(plan.details)
     try:
-        template = _environment(project.folders("templates")).get_template("leaflet.html")
+        template_name = "easy-read.html" if plan.options.variant == "easy-read" else "leaflet.html"
+        template = _environment(project.folders("templates")).get_template(template_name)
         stylesheets = [project.find("styles", name) for name in stylesheet_names(plan.options, project)]
-        return template.render(
+        context = dict(
             plan=plan,
             site=plan.site.file,
             details=plan.details,
@@ -220,14 +274,20 @@ def render_html(plan: LeafletPlan, project: Project, link_styles: bool = True, q
             generator=f"leaflets {__version__}",
             qr_svg=qr_svg,
             slots=slot or None,
+            diagram=diagram_for(plan.sections),
             logo_href=(plan.site.content_dir / plan.site.file.logo).as_uri()
             if plan.site.file.logo and plan.site.content_dir else None,
         )
+        return template.render({**context, **screen})
     except jinja2.TemplateNotFound as exc:
         raise ContentError.at(project.templates / str(exc.name), "template not found") from None
     except jinja2.TemplateSyntaxError as exc:
         where = exc.filename or exc.name or "template"
         raise ContentError.at(where, f"template error: {exc.message}", exc.lineno) from None
+    except SecurityError as exc:
+        where, line = _template_frame(exc)
+        raise ContentError.at(where, f"template error: {exc}; templates run in a sandbox that keeps them away from "
+                              "Python's internals, files and commands", line) from None
     except jinja2.TemplateError as exc:
         where, line = _template_frame(exc)
         raise RenderError.at(where, f"template error: {exc}", line) from None

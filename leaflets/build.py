@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -13,9 +15,10 @@ from .errors import ContentError, InputError, RenderError
 from .library import Library
 from .project import Project, find_project
 from .qr import qr_img, qr_target
+from .rules import ad_hoc_warning
 from .schema import Details
 from .slots import CoverSlot
-from .variants import PrintOptions
+from .variants import FORMATS, PrintOptions
 from .writers import clean_partials, prepare_folder, write_files
 
 log = logging.getLogger("leaflets")
@@ -35,6 +38,13 @@ class BuildRequest:
     approved_only: bool = False
     formats: tuple[PrintOptions, ...] = ()
     """Every format to build (variant x paper); empty means just `options`."""
+    output_formats: tuple[str, ...] = ("pdf",)
+    """pdf, html (the self-contained HTML edition) or both, for every format."""
+
+    def __post_init__(self) -> None:
+        unknown = [f for f in self.output_formats if f not in FORMATS]
+        if unknown or not self.output_formats:
+            raise InputError(f"unknown format '{(unknown or [''])[0]}': choose one of {', '.join(FORMATS)}")
 
     def each_format(self) -> list[BuildRequest]:
         """One request per format, each format once (a booklet's files do not depend on --paper today)."""
@@ -65,6 +75,12 @@ def get_renderer(project: Project):  # noqa: ANN201 - the type lives in render.p
 
 def plans_for(library: Library, request: BuildRequest) -> list[LeafletPlan]:
     """Resolve a request into checked leaflet plans, before any rendering."""
+    if request.options.variant == "easy-read":
+        from .editions import plan_easy_read
+
+        if request.sections and (request.leaflets or request.all_leaflets):
+            raise InputError("use either leaflet names or --sections, not both")
+        return plan_easy_read(library, request)
     if request.sections:
         if request.leaflets or request.all_leaflets:
             raise InputError("use either leaflet names or --sections, not both")
@@ -72,6 +88,8 @@ def plans_for(library: Library, request: BuildRequest) -> list[LeafletPlan]:
             plan_leaflet(library, None, list(request.sections), request.title, request.site, request.details,
                          request.options)
         ]
+        if warning := ad_hoc_warning(plans[0].broken_rules):
+            log.warning("%s", warning)
     else:
         ids = list(library.recipe_ids) if request.all_leaflets else list(dict.fromkeys(request.leaflets))
         if not ids:
@@ -96,22 +114,66 @@ def leaflet_html(plan: LeafletPlan, project: Project, link_styles: bool, slot: C
     return render_html(plan, project, link_styles=link_styles, qr_svg=qr_img(target) if target else None, slot=slot)
 
 
-def render_plan(plan: LeafletPlan, project: Project, renderer=None, html: bool = False,  # noqa: ANN001
-                reuse: bool = False) -> RenderedLeaflet:
-    """Render one plan to the bytes of every file it produces (PDFs, and HTML if asked).
+def screen_html(plan: LeafletPlan, project: Project) -> str:
+    """The self-contained HTML edition: styles, fonts and pictures inlined; a skip link; no base address."""
+    from .htmlfile import SCREEN_STYLESHEET, data_uri, inline_stylesheets
+
+    target = qr_target(plan.site, plan.id)
+    site = plan.site
+    logo = site.content_dir / site.file.logo if site.file.logo and site.content_dir else None
+    names = [*stylesheet_names(plan.options, project), SCREEN_STYLESHEET]
+    return render_html(
+        plan, project, link_styles=False, qr_svg=qr_img(target) if target else None,
+        inline_css=inline_stylesheets(names, project.folders("styles")),
+        skip_link=True, base_href=None, logo_href=data_uri(logo) if logo and logo.is_file() else None,
+    )
+
+
+def _render_pdf(plan: LeafletPlan, project: Project, renderer, reuse: bool = False) -> tuple[LeafletPlan, bytes]:  # noqa: ANN001
+    """The reading PDF, with the urgent box moved before the contents if it would land after page 2.
 
     REUSE (the batch and web workers) joins a personalised leaflet's pages with details to a cached
     generic layout; the bytes are the same as without it.
     """
-    renderer = renderer or get_renderer(project)
-    options = plan.options
+    from .render import MissingGlyphs
+
+    try:
+        pdf = _pdf(plan, project, renderer, reuse)
+        if not plan.urgent_first and (urgent_box_page(pdf) or 0) > 2:
+            # The cover and contents filled page 1, so the box went to page 3: put it before the contents.
+            plan = dataclasses.replace(plan, urgent_first=True)
+            pdf = _pdf(plan, project, renderer, reuse)
+    except MissingGlyphs as exc:
+        from .glyphs import missing_glyphs_error
+
+        raise missing_glyphs_error(plan, project, exc.characters) from None
+    return plan, pdf
+
+
+def _pdf(plan: LeafletPlan, project: Project, renderer, reuse: bool) -> bytes:  # noqa: ANN001
+    """One render of PLAN as it stands: through the details' slot when it has details."""
     if plan.details.printed():
         from .personal import personal_pdf
 
-        pdf = personal_pdf(plan, project, renderer, reuse=reuse)
-    else:
-        html_text = leaflet_html(plan, project, link_styles=False)
-        pdf = renderer.render(html_text, project.root.as_uri() + "/", stylesheet_names(options, project))
+        return personal_pdf(plan, project, renderer, reuse=reuse)
+    return renderer.render(  # type: ignore[no-any-return]
+        leaflet_html(plan, project, link_styles=False), project.root.as_uri() + "/",
+        stylesheet_names(plan.options, project),
+    )
+
+
+def render_plan(
+    plan: LeafletPlan, project: Project, renderer=None, html: bool = False,  # noqa: ANN001
+    output_formats: tuple[str, ...] = ("pdf",), reuse: bool = False,
+) -> RenderedLeaflet:
+    """Render one plan to the bytes of every file it produces (PDFs, the HTML edition, assembled HTML if asked).
+
+    REUSE: see _render_pdf (same bytes, faster when a worker renders the same leaflet again).
+    """
+    options = plan.options
+    if "pdf" not in output_formats:
+        return RenderedLeaflet(plan, {f"{options.file_stem(plan.id)}.html": screen_html(plan, project).encode()})
+    plan, pdf = _render_pdf(plan, project, renderer or get_renderer(project), reuse)
     files = {f"{options.file_stem(plan.id)}.pdf": pdf}
     if options.variant == "booklet":
         from .imposition import impose_booklet
@@ -120,9 +182,27 @@ def render_plan(plan: LeafletPlan, project: Project, renderer=None, html: bool =
             files[f"{options.booklet_stem(plan.id)}.pdf"] = impose_booklet(pdf, options.paper)
         except ValueError as exc:
             raise RenderError(f"{plan.id}: could not make the booklet: {exc}") from None
-    if html:
+    if "html" in output_formats:
+        files[f"{options.file_stem(plan.id)}.html"] = screen_html(plan, project).encode("utf-8")
+    elif html:
         files[f"{options.file_stem(plan.id)}.html"] = leaflet_html(plan, project, link_styles=True).encode("utf-8")
     return RenderedLeaflet(plan, files)
+
+
+URGENT_BOOKMARK = "Get help straight away if"
+
+
+def urgent_box_page(pdf: bytes) -> int | None:
+    """The page (from 1) where the "Get help straight away if..." box starts, from the PDF's bookmarks."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        pages = {page.obj.objgen: number for number, page in enumerate(document.pages, 1)}
+        for item in document.open_outline().root:
+            destination = item.destination
+            if str(item.title).startswith(URGENT_BOOKMARK) and isinstance(destination, pikepdf.Array):
+                return pages.get(destination[0].objgen)
+    return None
 
 
 def write_rendered(rendered: RenderedLeaflet, out_dir: Path, name: Callable[[str], str] = str) -> list[Path]:
@@ -145,7 +225,8 @@ def build(
     clean_partials(folder)
     written: list[Path] = []
     for plan in plans:
-        written.extend(write_recorded(render_plan(plan, project, html=html), folder, target, teach_back=teach_back))
+        rendered = render_plan(plan, project, html=html, output_formats=request.output_formats)
+        written.extend(write_recorded(rendered, folder, target, teach_back=teach_back))
         log.info("built %s", plan.id)
     return written
 
@@ -166,6 +247,7 @@ def build_from_options(
     approved_only: bool,
     html: bool,
     root: Path | None,
+    output_format: str = "pdf",
     db: Path | None = None,
     teach_back: str | None = None,
 ) -> list[Path]:
@@ -186,6 +268,7 @@ def build_from_options(
         options=formats[0],
         approved_only=approved_only,
         formats=formats,
+        output_formats=(output_format,),
     )
     if sections is not None and not request.sections:
         raise InputError("--sections needs at least one section id, for example --sections what-advanced-means")

@@ -8,16 +8,19 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from .easyread_checks import check_easy_read
 from .errors import ContentError, InputError
 from .library import Library
+from .locales import localise_body
 from .project import find_project
-from .readability import score
+from .readability import Readability, score
 from .readers import load_yaml_mapping, today
 from .sections import Section
 
 MAX_GRADE = 8.0
 """Flesch-Kincaid grade a section may not exceed (UK reading age 9-11 is about US grade 4-6; 8 is the ceiling)."""
-MAX_MEAN_GRADE = 7.0
+MAX_MEAN_GRADE = 6.0
+"""The mean over all sections: most of the text should read at UK reading age 9-11."""
 DUE_SOON_DAYS = 90
 MAX_REVIEW_YEARS = 3
 SHARED_RUN = 8
@@ -120,6 +123,13 @@ def source_shingles(sources_dir: Path) -> set[tuple[str, ...]]:
     return runs
 
 
+def hardest_reading(section: Section, library: Library) -> Readability:
+    """The section's score as printed for each country (list items count as sentences); the hardest one."""
+    locales = library.locales.by_code.values()
+    scores = [score(localise_body(section.body, locale)) for locale in locales] or [score(section.body)]
+    return max(scores, key=lambda r: r.grade)
+
+
 def check_content(
     root: Path | str | None = None, sources_dir: Path | None = None, on: dt.date | None = None
 ) -> CheckReport:
@@ -134,7 +144,7 @@ def check_content(
     reports = []
     for sid in library.section_ids:
         section = library.section(sid)
-        readability = score(section.body)
+        readability = hardest_reading(section, library)
         missing = sorted(w for w in medical_words(section.plain_text) if w not in known)
         review, review_problem = _review_state(section, on)
         report = SectionReport(
@@ -155,7 +165,9 @@ def check_content(
             if shared:
                 report.problems.append(f"shares wording with a source page: '{report.copied[0]}'")
         reports.append(report)
-    mean = round(sum(r.grade for r in reports) / len(reports), 2) if reports else 0.0
+    standard = list(reports)
+    reports.extend(check_easy_read(library, copied_runs))
+    mean = round(sum(r.grade for r in standard) / len(standard), 2) if standard else 0.0
     overall = []
     if mean > MAX_MEAN_GRADE:
         overall.append(f"mean grade {mean} is above {MAX_MEAN_GRADE}")

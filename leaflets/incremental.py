@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import re
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -14,9 +17,11 @@ from typing import Any
 
 from . import __version__
 from .assemble import LeafletPlan
+from .errors import InputError, LeafletError
 from .layers import served_file
 from .markdown import images
 from .project import PACKAGE_ROOT, Project
+from .readers import read_text
 from .schema import Details
 from .writers import write_atomic
 
@@ -25,6 +30,13 @@ log = logging.getLogger("leaflets")
 CACHE_NAME = ".leaflets-cache.json"
 """The manifest in the output folder: output file name -> key. Never holds personal details."""
 CACHE_FORMAT = 1
+MAX_INPUT_BYTES = 10 * 1024 * 1024
+"""No input a leaflet uses is bigger (render.MAX_ASSET_BYTES): a bigger one is not read, only marked."""
+MAX_CACHE_BYTES = 16 * 1024 * 1024
+"""A manifest bigger than this is not read: the folder is rebuilt instead."""
+MAX_CACHE_FILES = 10_000
+"""Input files remembered for one leaflet; a longer list in a manifest is damage."""
+_DIGEST = re.compile(r"^[0-9a-f]{64}$")
 _RENDER_PACKAGES = ("weasyprint", "pydyf", "pikepdf", "segno", "jinja2", "markdown-it-py")
 """Libraries whose upgrade can change the bytes of a PDF, so their versions are part of every key."""
 NOT_OUTPUT_MODULES = (
@@ -44,24 +56,50 @@ def output_modules() -> list[Path]:
 
 
 class FileDigests:
-    """SHA-256 of files, each read once per run: many leaflets share templates, styles and fonts."""
+    """SHA-256 of files, each read once per run: many leaflets share templates, styles and fonts.
+
+    Read like build reads them: only regular files inside the folders a leaflet may use, never more
+    than MAX_INPUT_BYTES. Anything else (a device, a pipe, a folder, a file outside the project, a
+    huge file) gets a marker instead of a digest, so it changes the key and never hangs the batch.
+    """
 
     def __init__(self) -> None:
         self._seen: dict[tuple[str, int, int], str] = {}
 
-    def digest(self, path: Path) -> str:
-        """The file's digest, or a marker when it is missing (so creating it changes the key)."""
+    def digest(self, path: Path, allowed: Sequence[Path] = ()) -> str:
+        """The file's digest, or a marker saying why it has none (so creating or fixing it changes the key)."""
         try:
-            stat = path.stat()
-        except OSError:
+            path = path.resolve()
+        except (OSError, RuntimeError, ValueError):
+            return "unusable name"
+        if allowed and not any(path.is_relative_to(folder.resolve()) for folder in allowed):
+            return "outside the project"
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        except FileNotFoundError:
             return "missing"
-        token = (str(path), stat.st_mtime_ns, stat.st_size)
+        except (OSError, ValueError):
+            return "unreadable"
+        try:
+            return self._digest_open(fd, path)
+        except OSError:
+            return "unreadable"
+        finally:
+            os.close(fd)
+
+    def _digest_open(self, fd: int, path: Path) -> str:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return "not a regular file"
+        if info.st_size > MAX_INPUT_BYTES:
+            return f"too big: {info.st_size}"
+        token = (str(path), info.st_mtime_ns, info.st_size)
         if token not in self._seen:
-            sha = hashlib.sha256()
-            with path.open("rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    sha.update(block)
-            self._seen[token] = sha.hexdigest()
+            sha, remaining = hashlib.sha256(), MAX_INPUT_BYTES + 1
+            while remaining > 0 and (block := os.read(fd, min(remaining, 1 << 20))):
+                sha.update(block)
+                remaining -= len(block)
+            self._seen[token] = sha.hexdigest() if remaining > 0 else "too big: still growing"
         return self._seen[token]
 
 
@@ -89,10 +127,11 @@ def extra_inputs(plan: LeafletPlan, project: Project) -> list[Path]:
     for section in plan.sections:
         if "![" not in section.body:
             continue  # no image syntax at all: skip the parse, which is most of the cost of a no-change run
-        # Images outside the project are never fetched, so they cannot change the PDF; a layered one is
-        # the file that wins (the project's copy, else the built-in one).
+        # Images outside the project are never fetched, so they cannot change the PDF (nor can a name with a
+        # NUL byte, which the URL fetcher refuses); a layered one is the file that wins (the project's copy,
+        # else the built-in one).
         for image in images(section.body):
-            if image.local_path:
+            if image.local_path and "\0" not in image.local_path:
                 wanted = (project.root / image.local_path).resolve()
                 found.append(served_file(wanted, groups) or wanted)
     return found
@@ -100,7 +139,7 @@ def extra_inputs(plan: LeafletPlan, project: Project) -> list[Path]:
 
 def optional_inputs(project: Project, site_id: str) -> list[Path]:
     """Files that change a leaflet by appearing: plan.input_files lists them only when they exist."""
-    names = ("glossary.yaml", "drugs.yaml", f"sites/{site_id}.yaml")
+    names = ("glossary.yaml", "drugs.yaml", "rules.yaml", f"sites/{site_id}.yaml")
     return [folder / name for folder in project.folders("content") for name in names]
 
 
@@ -115,7 +154,8 @@ def inputs_digest(names: Iterable[str], digests: FileDigests, project: Project) 
     layout += local_files_digest(project)
     sha.update(layout.encode() + b"\n")
     for name in names:
-        sha.update(name.encode() + b"\0" + digests.digest(input_path(name, project)).encode() + b"\n")
+        digest = digests.digest(input_path(name, project), [f for group in project.asset_groups for f in group])
+        sha.update(name.encode() + b"\0" + digest.encode() + b"\n")
     return sha.hexdigest()
 
 
@@ -167,6 +207,24 @@ def job_key(
     return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
 
 
+def _output_name(name: object) -> bool:
+    """An output file name as the batch writes them: a plain name in the output folder."""
+    return isinstance(name, str) and 0 < len(name) <= 255 and not name.startswith(".") and not set(name) & set("/\\\0")
+
+
+def _known_entry(entry: object) -> bool:
+    """Whether a manifest's remembered inputs for one leaflet have exactly the shape save() writes."""
+    if not isinstance(entry, dict) or set(entry) != {"files", "digest", "weight"}:
+        return False
+    files, digest, weight = entry["files"], entry["digest"], entry["weight"]
+    return (
+        isinstance(files, list) and len(files) <= MAX_CACHE_FILES
+        and all(isinstance(name, str) and 0 < len(name) <= 4096 for name in files)
+        and isinstance(digest, str) and bool(_DIGEST.match(digest))
+        and type(weight) is int and 0 <= weight <= 10**9
+    )
+
+
 @dataclass
 class BuildCache:
     """The manifest of what is in an output folder and the key each file was built from."""
@@ -184,24 +242,25 @@ class BuildCache:
 
     @classmethod
     def load(cls, folder: Path) -> BuildCache:
-        """Read the manifest; a missing or damaged one just means everything is rebuilt."""
+        """Read the manifest; a missing one, or any damage to it, just means everything is rebuilt."""
         path = folder / CACHE_NAME
-        try:
-            data = json.loads(path.read_text("utf-8"))
-        except FileNotFoundError:
+        if not path.exists() and not path.is_symlink():
             return cls(folder)
-        except (OSError, ValueError):
+        try:
+            data = json.loads(read_text(path, InputError, MAX_CACHE_BYTES))
+        except (LeafletError, ValueError, RecursionError):
             log.warning("%s: unreadable build cache, rebuilding everything", path)
             return cls(folder, dirty=True)
         outputs = data.get("outputs") if isinstance(data, dict) and data.get("format") == CACHE_FORMAT else None
         if not isinstance(outputs, dict):
             return cls(folder, dirty=True)
         inputs = data.get("inputs")
-        known = {
-            str(k): v for k, v in (inputs.items() if isinstance(inputs, dict) else ())
-            if isinstance(v, dict) and isinstance(v.get("files"), list) and isinstance(v.get("digest"), str)
-        }
-        return cls(folder, {str(k): str(v) for k, v in outputs.items() if isinstance(v, str)}, known)
+        entries = {k: v for k, v in outputs.items() if _output_name(k) and isinstance(v, str) and _DIGEST.match(v)}
+        known = {str(k): v for k, v in (inputs.items() if isinstance(inputs, dict) else ()) if _known_entry(v)}
+        if len(entries) != len(outputs) or not isinstance(inputs, dict) or len(known) != len(inputs):
+            log.warning("%s: damaged build cache, rebuilding everything", path)
+            return cls(folder, dirty=True)  # one damaged entry and none of it can be trusted
+        return cls(folder, entries, known)
 
     def known_inputs(self, leaflet: str, site: str, digests: FileDigests, project: Project) -> dict[str, Any] | None:
         """The stored inputs of LEAFLET if none of its files changed since, else None (plan it again)."""

@@ -11,14 +11,17 @@ from typing import Any
 
 from .errors import ContentError, InputError, LeafletError, Problem
 from .layers import BUILT_IN, Item, origin_of
+from .locales import Locale, Locales, fill, load_locales, placeholder_problems
 from .project import Project
 from .readers import load_yaml_mapping
+from .rules import broken_rules, load_rules
 from .schema import (
     Drug,
     DrugsFile,
     GlossaryFile,
     GlossaryTerm,
     RecipeFile,
+    SafetyRule,
     SetFile,
     SiteFile,
     validate,
@@ -26,6 +29,7 @@ from .schema import (
 from .sections import Section, load_section, section_id
 
 DEFAULT_SITE = "default"
+DRUG_TEXT_FIELDS = ("generic", "brand", "given", "use")
 
 
 @dataclass(frozen=True)
@@ -118,7 +122,7 @@ class Library:
         if sid not in self._sections:
             if sid not in self.section_ids:
                 raise InputError(f"unknown section '{sid}'{closest(sid, self.section_ids)}")
-            self._sections[sid] = load_section(self._path("sections", sid, ".md"))
+            self._sections[sid] = load_section(self._path("sections", sid, ".md"), self.locales)
         return self._sections[sid]
 
     def recipe(self, rid: str) -> Recipe:
@@ -138,6 +142,10 @@ class Library:
                         for s in missing
                     )
                 )
+            broken = broken_rules(recipe.file.sections, self.rules)
+            if broken:
+                line = document.line_of(["sections"])
+                raise ContentError(*(Problem(f"breaks a safety rule: it {b.message()}", path, line) for b in broken))
             self._recipes[rid] = recipe
         return self._recipes[rid]
 
@@ -167,6 +175,8 @@ class Library:
             path = self._path("sites", site_id, ".yaml")
             document = load_yaml_mapping(path)
             site = SiteProfile(site_id, path, validate(SiteFile, document))
+            if site.file.locale not in self.locales.by_code:
+                raise ContentError.at(path, self._unknown_locale(site.file.locale), document.line_of(["locale"]))
             if site.file.logo:
                 try:
                     content = path.parent.parent.resolve()
@@ -206,16 +216,66 @@ class Library:
         )
 
     @cached_property
+    def locales(self) -> Locales:
+        """The country facts: a project's own content/locales/ replaces the built-in set whole."""
+        return load_locales(self._content_folder_with("locales"))
+
+    def _content_folder_with(self, name: str) -> Path:
+        """The first content folder (the project's own, then the built-in one) that has NAME."""
+        folders = self.project.folders("content")
+        return next((folder for folder in folders if (folder / name).exists()), folders[0])
+
+    def locale(self, site: SiteProfile) -> Locale:
+        """The country facts a site's leaflets are written with."""
+        code = site.file.locale
+        if code not in self.locales.by_code:
+            raise ContentError.at(site.path or self.project.content / "locales", self._unknown_locale(code))
+        return self.locales.by_code[code]
+
+    def _unknown_locale(self, code: str) -> str:
+        return (f"locale: unknown locale '{code}'{closest(code, self.locales.codes)}; add "
+                f"content/locales/{code}.yaml or use one of: {self.locales.known_codes_hint()}")
+
+    @cached_property
+    def rules(self) -> list[SafetyRule]:
+        """The safety rules: a project's own content/rules.yaml replaces the built-in rules whole."""
+        return load_rules(self._content_folder_with("rules.yaml"), self.section_ids)
+
+    @cached_property
     def glossary(self) -> list[GlossaryTerm]:
         return [entry for entry, _, _ in self.glossary_origins.values()]
 
     @cached_property
     def drugs(self) -> list[Drug]:
-        return [entry for entry, _, _ in self.drug_origins.values()]
+        """The drug table rows; their text may use {{ key }} placeholders (brand names differ by country)."""
+        problems = []
+        for _, path in self._layered_entries("drugs.yaml"):
+            document = load_yaml_mapping(path)
+            problems += [
+                Problem(p.message, path, document.line_of(["drugs", index, name]))
+                for index, drug in enumerate(validate(DrugsFile, document).drugs)
+                for name in DRUG_TEXT_FIELDS
+                for p in placeholder_problems(getattr(drug, name) or "", self.locales.keys, path, 0)
+            ]
+        drugs = [entry for entry, _, _ in self.drug_origins.values()]
+        if problems:
+            raise ContentError(*problems)
+        return drugs
+
+    def drugs_for(self, locale: Locale) -> list[Drug]:
+        """The drug table rows as LOCALE's readers see them."""
+        return [
+            drug.model_copy(update={n: fill(getattr(drug, n), locale, markdown=False) or None
+                                    if n in ("brand", "use") else fill(getattr(drug, n), locale, markdown=False)
+                                    for n in DRUG_TEXT_FIELDS if getattr(drug, n)})
+            for drug in self.drugs
+        ]
 
     def shared_files(self) -> list[Path]:
-        """Content files every leaflet may depend on (glossary, drugs), in every layer."""
-        return [path for name in ("glossary.yaml", "drugs.yaml") for _, path in self._layered_entries(name)]
+        """Content files every leaflet may depend on (glossary, drugs, safety rules, locales), in every layer."""
+        names = ("glossary.yaml", "drugs.yaml", "rules.yaml")
+        files = [path for name in names for _, path in self._layered_entries(name)]
+        return [*files, *sorted(self._content_folder_with("locales").glob("*.yaml"))]
 
     def leaflet_set(self, path: Path) -> LeafletSet:
         document = load_yaml_mapping(path, InputError if not path.exists() else ContentError)
@@ -236,12 +296,22 @@ class Library:
         chosen = leaflet_set.file.leaflets
         return list(self.recipe_ids) if chosen == "all" else list(chosen)
 
+    def _locale_problems(self, sid: str) -> None:
+        """A section must print no blank for any locale."""
+        section = self.section(sid)
+        problems = [p for code in self.locales.codes for p in section.locale_problems(self.locales.by_code[code])]
+        if problems:
+            raise ContentError(*problems)
+
     def validate_all(self) -> list[Problem]:
         """Load every file, collecting all problems instead of stopping at the first."""
         problems: list[Problem] = []
         loaders = [
+            lambda: self.locales,
+            lambda: self.rules,
             lambda: self.project.settings,
             *(lambda s=s: self.section(s) for s in self.section_ids),
+            *(lambda s=s: self._locale_problems(s) for s in self.section_ids),
             *(lambda r=r: self.sections_of(self.recipe(r)) for r in self.recipe_ids),
             *(lambda s=s: self.site(s) for s in self.site_ids),
             lambda: self.glossary,

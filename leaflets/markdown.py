@@ -16,6 +16,8 @@ log = logging.getLogger("leaflets")
 
 _UNSAFE_LINK = re.compile(r"^\s*(javascript|vbscript):", re.IGNORECASE)
 _EXTERNAL = re.compile(r"^\s*[a-z][a-z0-9+.-]*:", re.IGNORECASE)
+_CLICKABLE = re.compile(r"^(https?://[^/]|mailto:|tel:|#)", re.IGNORECASE)
+"""The only links a printed leaflet makes clickable: web pages, email, phone numbers and its own headings."""
 
 
 def _validate_link(url: str) -> bool:
@@ -31,8 +33,29 @@ def _parser() -> MarkdownIt:
     return md
 
 
+def _plain_links(children: list[Token]) -> list[Token]:
+    """CHILDREN without the link around any address that is not a web page, email or phone number.
+
+    data:, file:, javascript: or a relative path would open a file or run something from the PDF;
+    the link's words stay, as plain text.
+    """
+    kept: list[Token] = []
+    dropped: list[bool] = []  # for each open link: was it dropped?
+    for child in children:
+        if child.type == "link_open":
+            dropped.append(not _CLICKABLE.match(str(child.attrs.get("href", "")).strip()))
+            if dropped[-1]:
+                continue
+        elif child.type == "link_close" and dropped and dropped.pop():
+            continue
+        kept.append(child)
+    return kept
+
+
 def _adjust(tokens: Sequence[Token], min_heading: int) -> None:
     for token in tokens:
+        if token.children:
+            token.children = _plain_links(token.children)
         if token.type in ("heading_open", "heading_close"):
             level = max(int(token.tag[1]), min_heading)
             token.tag = f"h{min(level, 6)}"

@@ -31,6 +31,36 @@ _FONT_SUFFIXES = {".ttf", ".otf", ".woff", ".woff2", ".ttc"}
 _IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 
 
+class MissingGlyphs(RenderError):
+    """Text that no font can print: WeasyPrint drew it as empty boxes (.notdef glyphs)."""
+
+    def __init__(self, characters: frozenset[str]) -> None:
+        super().__init__("the leaflet has characters that no installed font can print")
+        self.characters = characters
+
+
+class _GlyphWatch(logging.Filter):
+    """Collects the characters WeasyPrint drew as empty boxes; lets only its errors through to the user."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.local = threading.local()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if str(record.msg).startswith(".notdef glyph") and record.args:
+            self.missing().add(str(record.args[0]))  # type: ignore[index]
+            return False
+        return record.levelno >= logging.ERROR
+
+    def missing(self) -> set[str]:
+        if not hasattr(self.local, "missing"):
+            self.local.missing = set()
+        return self.local.missing
+
+
+_GLYPHS = _GlyphWatch()
+
+
 class _BlockedURL(ValueError):
     """WeasyPrint catches this, leaves the resource out and goes on."""
 
@@ -75,8 +105,7 @@ def make_fetcher(allowed: tuple[Path | tuple[Path, ...], ...]) -> Any:
                 self._refuse(url, f"larger than {MAX_ASSET_BYTES // 2**20} MB: use a smaller file", "not used")
             mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             body = path.read_bytes()
-            if mime in _IMAGE_TYPES:
-                _check_pixels(url, body, self.warned)
+            _check_image(url, body, mime, self.warned)
             return URLFetcherResponse(path.as_uri(), body, {"Content-Type": mime})
 
         def _data(self, url: str, headers: Any) -> Any:
@@ -86,8 +115,7 @@ def make_fetcher(allowed: tuple[Path | tuple[Path, ...], ...]) -> Any:
             if len(body) > MAX_ASSET_BYTES:
                 self._refuse(url, f"larger than {MAX_ASSET_BYTES // 2**20} MB: use a smaller file", "not used")
             mime = response.content_type
-            if mime in _IMAGE_TYPES:
-                _check_pixels(url, body, self.warned)
+            _check_image(url, body, mime, self.warned)
             return URLFetcherResponse(url, body, {"Content-Type": mime})
 
         def _refuse(self, url: str, why: str, what: str = "not fetched") -> NoReturn:
@@ -109,6 +137,29 @@ def _refuse(url: str, why: str, what: str = "not fetched", warned: set[str] | No
             warned.add(url)
         log.warning("%s: %s (%s)", what, _short(url), why)
     raise _BlockedURL(f"{what}: {_short(url)}")
+
+
+def _check_image(url: str, body: bytes, mime: str | None, warned: set[str]) -> None:
+    """Refuse, with a warning, an image that is too big or cannot be read (never a silent gap)."""
+    if mime in _IMAGE_TYPES:
+        _check_pixels(url, body, warned)
+    elif mime == "image/svg+xml":
+        _check_svg(url, body, warned)
+
+
+def _check_svg(url: str, body: bytes, warned: set[str]) -> None:
+    """An SVG must be plain, well-formed SVG: XML entities can read other files or expand to gigabytes."""
+    from xml.etree import ElementTree
+
+    unreadable = "not a readable image: save it again as plain SVG, PNG or JPEG"
+    if b"<!ENTITY" in body:
+        _refuse(url, f"{unreadable}; XML entities are not allowed in images", "not used", warned)
+    try:
+        root = ElementTree.fromstring(body)
+    except (ElementTree.ParseError, ValueError):
+        _refuse(url, unreadable, "not used", warned)
+    if root.tag not in ("svg", "{http://www.w3.org/2000/svg}svg"):
+        _refuse(url, unreadable, "not used", warned)
 
 
 def _check_pixels(url: str, body: bytes, warned: set[str] | None = None) -> None:
@@ -223,7 +274,11 @@ class Renderer:
         with _plain_errors():
             if pages is not None:
                 document = document.copy(pages)
-            return document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=True)  # type: ignore[no-any-return]
+            _GLYPHS.missing().clear()  # WeasyPrint reports .notdef glyphs while drawing, inside write_pdf
+            pdf: bytes = document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=True)
+        if missing := frozenset(_GLYPHS.missing()):
+            raise MissingGlyphs(missing)
+        return pdf
 
 
 @contextmanager
@@ -252,5 +307,9 @@ def _drop_attachments(document: Any) -> None:
 
 def _quiet_weasyprint() -> None:
     # WeasyPrint logs every ignored CSS property and refused URL at WARNING; our fetcher already
-    # explains refusals in plain words, so only its errors reach the user.
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    # explains refusals in plain words, so only its errors reach the user, and its warnings about
+    # missing glyphs are collected to become an error naming the field.
+    logger = logging.getLogger("weasyprint")
+    logger.setLevel(logging.WARNING)
+    if _GLYPHS not in logger.filters:
+        logger.addFilter(_GLYPHS)

@@ -9,22 +9,19 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
+from .characters import character_problem, phone_problem
 from .errors import ContentError, InputError, LeafletError, Problem
 from .readers import YamlDocument
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,79}$"
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
-_BIDI_OVERRIDE = re.compile("[\u202a-\u202e]")
 
 
-def text_problem(value: str) -> str | None:
-    """Why a piece of text cannot go into a leaflet, or None if it can."""
-    if _CONTROL.search(value):
-        return "contains control characters (invisible characters pasted from another program); retype it"
-    if _SURROGATE.search(value):
-        return "contains characters that are not valid Unicode text; retype it"
-    return None
+def text_problem(value: str, field: str | None = None) -> str | None:
+    """Why a piece of text cannot go into a leaflet, or None if it can (phones: digits in typed order)."""
+    problem = character_problem(value)
+    if problem is None and field is not None and field.endswith("phone"):
+        problem = phone_problem(value)
+    return problem
 
 
 MAX_TITLE = 300
@@ -32,7 +29,8 @@ MAX_TITLE = 300
 MAX_SECTIONS = 60
 """A leaflet, from a recipe or made on the spot, has at most this many sections."""
 ShortText = Annotated[str, Field(min_length=1, max_length=MAX_TITLE)]
-Variant = Literal["standard", "large-print", "booklet"]
+Variant = Literal["standard", "large-print", "booklet", "easy-read"]
+Format = Literal["pdf", "html"]
 Paper = Literal["a4", "letter"]
 DrugType = Literal["immunotherapy", "cytokine", "vegf-tki", "mtor", "hif2", "hormone", "bone"]
 ICD10_PATTERN = r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$"
@@ -51,11 +49,15 @@ class _Strict(BaseModel):
 
     @field_validator("*", mode="after")
     @classmethod
-    def _printable(cls, value: Any) -> Any:
+    def _printable(cls, value: Any, info: ValidationInfo) -> Any:
         for text in value if isinstance(value, list) else [value]:
-            if isinstance(text, str) and (problem := text_problem(text)):
+            if isinstance(text, str) and (problem := text_problem(text, info.field_name)):
                 raise ValueError(problem)
         return value
+
+
+LocaleCode = Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")]
+"""A locale code, the name of a file in content/locales/ (en-GB, en-CA)."""
 
 
 class SourceRef(_Strict):
@@ -65,6 +67,21 @@ class SourceRef(_Strict):
     title: ShortText
     year: int = Field(ge=1900, le=2100)
     url: str | None = Field(default=None, max_length=500)
+    locales: list[LocaleCode] = Field(
+        default_factory=list, description="listed only in leaflets for these locales (default: every locale)")
+
+
+Urgency = Literal["ambulance", "24-hour-line", "team-today"]
+
+
+class RedFlag(_Strict):
+    """A symptom that means getting help now: compiled into the leaflet's urgent box and cut-out card."""
+
+    symptom: Annotated[str, Field(min_length=1, max_length=200)]
+    urgency: Urgency = Field(description="ambulance: call the emergency number now; 24-hour-line: call the "
+                             "24-hour number now, day or night; team-today: call your team today")
+    locales: list[LocaleCode] = Field(default_factory=list,
+                                      description="only for these locales (default: every locale)")
 
 
 class SectionMeta(_Strict):
@@ -78,6 +95,7 @@ class SectionMeta(_Strict):
     status: Literal["draft", "approved"] = "draft"
     tags: list[Annotated[str, Field(pattern=ID_PATTERN)]] = Field(default_factory=list)
     drug_table: list[DrugType] = Field(default_factory=list, description="drug types to tabulate here")
+    red_flags: list[RedFlag] = Field(default_factory=list, max_length=40, description="symptoms needing help now")
     based_on: BasedOn = None
 
     @field_validator("next_review")
@@ -159,8 +177,9 @@ class SiteFile(_Strict):
     name: ShortText
     logo: str | None = Field(default=None, max_length=300, description="a file under content/")
     logo_alt: str | None = Field(default=None, max_length=300)
-    team_phone: str | None = Field(default=None, max_length=60)
-    out_of_hours_phone: str | None = Field(default=None, max_length=60)
+    # 30 characters holds the longest real number with an extension; phone numbers never wrap, so they must fit.
+    team_phone: str | None = Field(default=None, max_length=30)
+    out_of_hours_phone: str | None = Field(default=None, max_length=30)
     website: str | None = Field(default=None, max_length=300)
     feedback: str | None = Field(default=None, max_length=300, description="an email or web address")
     online_url: str | None = Field(
@@ -212,6 +231,23 @@ class DrugsFile(_Strict):
     drugs: list[Drug] = Field(default_factory=list)
 
 
+SectionIds = Annotated[list[Annotated[str, Field(pattern=ID_PATTERN)]], Field(min_length=1, max_length=60)]
+
+
+class SafetyRule(_Strict):
+    """Sections that must go together: a leaflet with any of IF_ANY must include all of REQUIRE."""
+
+    if_any: SectionIds
+    require: SectionIds
+    why: Annotated[str, Field(min_length=1, max_length=300)]
+
+
+class RulesFile(_Strict):
+    """content/rules.yaml: the safety rules every leaflet must keep."""
+
+    rules: list[SafetyRule] = Field(default_factory=list)
+
+
 class SetFile(_Strict):
     """content/sets/<id>.yaml: a batch of leaflets with their variants and papers."""
 
@@ -220,6 +256,7 @@ class SetFile(_Strict):
     leaflets: Literal["all"] | list[Annotated[str, Field(pattern=ID_PATTERN)]] = "all"
     variants: list[Variant] = Field(default_factory=lambda: ["standard"], min_length=1)
     papers: list[Paper] = Field(default_factory=lambda: ["a4"], min_length=1)
+    formats: list[Format] = Field(default_factory=lambda: ["pdf"], min_length=1)
     based_on: BasedOn = None
 
 
@@ -245,7 +282,7 @@ class Details(BaseModel):
         default=None, max_length=120, title="Team name", description="Leave empty to use the site's name."
     )
     team_phone: str | None = Field(
-        default=None, max_length=60, title="Team phone number", description="The number the patient should call."
+        default=None, max_length=30, title="Team phone number", description="The number the patient should call."
     )
     next_appointment: str | None = Field(
         default=None, max_length=120, title="Next appointment",
@@ -262,7 +299,7 @@ class Details(BaseModel):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _plain_text(cls, value: Any) -> Any:
+    def _plain_text(cls, value: Any, info: ValidationInfo) -> Any:
         if value is None:
             return None
         if isinstance(value, bool):
@@ -271,10 +308,8 @@ class Details(BaseModel):
             value = str(value)
         if not isinstance(value, str):
             raise ValueError("must be plain text (one value, not a list or keys)")
-        if problem := text_problem(value):
+        if problem := text_problem(value, info.field_name):
             raise ValueError(problem)
-        if _BIDI_OVERRIDE.search(value):  # would show a phone number or name in a different order than typed
-            raise ValueError("contains invisible text-direction characters; retype it")
         return value or None
 
     @field_validator("patient_reference")

@@ -34,9 +34,15 @@ def cover_slot(details: Details, fit: int = 0) -> CoverSlot | None:
     return CoverSlot(rows, fit) if details.printed() else None
 
 
+TEAM_FIELDS = ("team_name", "team_phone")
+"""Details about the team, not the patient: the same for every patient of a team, printed outside the slots
+(the urgent box, contact box and card), so the generic layout keeps their real values."""
+
+
 def stand_ins(details: Details, letter: str = "x") -> Details:
-    """Details of the same shape (the same fields given) with a one-letter value each: the generic layout's."""
-    return Details(**{name: letter for name in details.printed()})
+    """Details of the same shape (the same fields given) with a one-letter value for each patient detail
+    and the team's real name and phone: the generic layout's."""
+    return Details(**{name: getattr(details, name) if name in TEAM_FIELDS else letter for name in details.printed()})
 
 
 def slot_overflows(document: Any) -> bool:

@@ -24,7 +24,10 @@ from typing import Any
 from .slots import SLOT_CLASS, walk
 
 _SECTION = re.compile(r'<section class="content-section" id="(s-[^"]+)"')
-TAIL_IDS = ("notes", "contact", "glossary", "about")
+TAIL_IDS = ("notes", "contact", "glossary", "about", "card")
+"""The parts after the sections, in order."""
+BREAK_IDS = ("notes", "contact", "card")
+"""The parts the stylesheet always starts on a new page: a personal tail can start there."""
 _GAP_CSS = "<style>.reuse-gap { break-before: page; }</style>\n</head>"
 
 
@@ -72,28 +75,26 @@ def short_document(html: str, generic: PageMap) -> ShortDocument | None:
     """The short document for HTML (the full personalised leaflet), or None if its shape is unexpected."""
     sections = [(match.start(), match.group(1)) for match in _SECTION.finditer(html)]
     main_end = html.find("</main>")
-    notes_start = html.find('<section class="notes"')
     body_end = html.rfind("</body>")
-    if not sections or min(main_end, notes_start, body_end) < 0 or "</head>" not in html:
+    if not sections or min(main_end, body_end) < 0 or "</head>" not in html:
         return None
     ids = [ident for _, ident in sections]
-    if any(ident not in generic.anchors or ident not in generic.last_page for ident in ids):
+    tail_ids = [ident for ident in TAIL_IDS if f'id="{ident}"' in html]
+    if any(ident not in generic.anchors for ident in [*ids, *tail_ids]) or any(i not in generic.last_page for i in ids):
         return None
-    if any(ident not in generic.anchors for ident in TAIL_IDS if f'id="{ident}"' in html):
+    tail = _tail_start(html, generic, tail_ids)
+    if tail is None:
         return None
+    tail_start, tail_html = tail
     front = sum(1 for ident in ids if generic.anchors[ident] == 0) + 1  # and one more: page 1 breaks alike
     front = min(front, len(ids))
     front_end = generic.last_page[ids[front - 1]]
-    if "notes" not in generic.anchors:
-        return None
-    tail_personal = any(page >= generic.anchors["notes"] for page in generic.detail_pages)
-    tail_start = generic.anchors["notes"] if tail_personal else generic.count
     if any(0 < page < tail_start for page in generic.detail_pages):
         return None  # a detail on a page that is reused: this template shows details where reuse cannot
     if front_end >= tail_start:
         return None  # a short leaflet: nothing in between to reuse
+    later = ids[front:] + [i for i in tail_ids if generic.anchors[i] < tail_start]
     by_page: dict[int, list[str]] = {}
-    later = ids[front:] + ([] if tail_personal else [i for i in TAIL_IDS if i in generic.anchors])
     for ident in later:
         by_page.setdefault(generic.anchors[ident], []).append(ident)
     if any(page < front_end for page in by_page):
@@ -103,12 +104,27 @@ def short_document(html: str, generic: PageMap) -> ShortDocument | None:
         gaps.append('<div class="reuse-gap"></div>')
         gaps.extend(f'<div id="{ident}"></div>' for ident in by_page.get(page, []))
     front_html = html[:sections[front][0]] if front < len(sections) else html[:main_end]
-    short = front_html + "\n".join(gaps) + "\n" + html[main_end:notes_start]
-    if tail_personal:
-        short += html[notes_start:body_end]
+    short = front_html + "\n".join(gaps) + "\n" + html[main_end:html.find("<", main_end + 1)] + tail_html
     short = short.replace("</head>", _GAP_CSS, 1) + html[body_end:]
     personal = (0, *range(tail_start, generic.count))
-    return ShortDocument(short, personal, tail_start if tail_personal else None)
+    return ShortDocument(short, personal, tail_start if tail_html else None)
+
+
+def _tail_start(html: str, generic: PageMap, tail_ids: list[str]) -> tuple[int, str] | None:
+    """Where the personal tail starts (a part that always starts a new page), and its HTML; None if nowhere."""
+    details_after = [page for page in generic.detail_pages if page > 0]
+    if not details_after:
+        return generic.count, ""
+    first = min(details_after)
+    starts = [ident for ident in tail_ids if ident in BREAK_IDS and generic.anchors[ident] <= first]
+    if not starts:
+        return None
+    ident = starts[-1]
+    begin = html.rfind("<section", 0, html.find(f'id="{ident}"'))
+    end = html.rfind("</body>")
+    if begin < 0 or begin < html.find("</main>"):
+        return None
+    return generic.anchors[ident], html[begin:end]
 
 
 def join(generic: Any, generic_map: PageMap, short: Any, plan: ShortDocument) -> list[Any] | None:
@@ -120,7 +136,8 @@ def join(generic: Any, generic_map: PageMap, short: Any, plan: ShortDocument) ->
     if plan.tail_start is not None:
         short_map = page_map(short).anchors
         for ident in TAIL_IDS:
-            if ident in generic_map.anchors and short_map.get(ident) != generic_map.anchors[ident]:
+            if ident in generic_map.anchors and generic_map.anchors[ident] >= plan.tail_start \
+                    and short_map.get(ident) != generic_map.anchors[ident]:
                 return None
     chosen = set(plan.personal_pages)
     return [short.pages[n] if n in chosen else page for n, page in enumerate(generic.pages)]

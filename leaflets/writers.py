@@ -49,8 +49,17 @@ def prepare_folder(folder: Path) -> Path:
             reason = _reason(exc)
         raise OutputError(f"{folder}: cannot create the output folder: {reason}") from None
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise OutputError(f"{folder}: cannot write to the output folder: {_reason(PermissionError(errno.EACCES, ''))}")
+        code = errno.EROFS if _read_only(folder) else errno.EACCES
+        raise OutputError(f"{folder}: cannot write to the output folder: {_reason(OSError(code, ''))}")
     return folder
+
+
+def _read_only(folder: Path) -> bool:
+    """Whether FOLDER is on a read-only disk (a CD, a locked USB stick, a read-only mount)."""
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except (AttributeError, OSError):  # Windows has no statvfs
+        return False
 
 
 def write_atomic(path: Path, data: bytes, *, personal: bool) -> Path:

@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # WeasyPrint needs Pango and HarfBuzz's subsetter; poppler-utils turns PDFs into PNGs for review;
-# chromium runs the web page's browser test.
-packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils chromium python3-venv)
+# chromium runs the web page's browser test; fonts-noto-cjk prints Chinese, Japanese and Korean names
+# (the other scripts' fonts ship in styles/fonts/).
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils chromium python3-venv fonts-noto-cjk)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

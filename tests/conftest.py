@@ -36,7 +36,21 @@ def section_text(
     return SECTION.format(title=title, body=body, status=status, next_review=next_review)
 
 
-def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
+TEST_LOCALES = {
+    # Small, fictional-free country facts for test projects: the same keys in each, as the engine requires.
+    "content/locales/en-GB.yaml": 'country: United Kingdom\nemergency_number: "999"\n'
+    'emergency_department_short: "A&E"\nnon_emergency_line: "NHS 111"\nfever_high: "37.5"\n'
+    'driving_authority: "DVLA (or DVA in Northern Ireland)"\ndate_format: "d MMMM yyyy"\n',
+    "content/locales/en-CA.yaml": 'country: Canada\nemergency_number: "911"\n'
+    'emergency_department_short: "the emergency department"\nnon_emergency_line: ""\nfever_high: "38.3"\n'
+    'driving_authority: "your provincial or territorial licensing office"\ndate_format: "MMMM d, yyyy"\n',
+}
+
+
+def write_tree(root: Path, files: dict[str, str | bytes], locales: bool = True) -> Path:
+    """Write a content tree; it gets the test locales (en-GB, en-CA) unless it has its own or LOCALES is off."""
+    if locales and not any(name.startswith("content/locales/") for name in files):
+        files = {**TEST_LOCALES, **files}
     for name, data in files.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)

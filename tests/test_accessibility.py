@@ -110,8 +110,10 @@ def test_bookmarks_follow_the_headings(out: Path, name: str) -> None:
     outline = PdfReader(out / name).outline
     top = [item.title for item in outline if not isinstance(item, list)]
     assert top[0] == TITLE
-    assert top[1 : 1 + len(SECTIONS)] == SECTIONS
+    assert top[1] == "Get help straight away if…"  # the urgent box comes before the sections
+    assert top[2 : 2 + len(SECTIONS)] == SECTIONS
     assert "Contact your team" in top
+    assert top[-1] == "Cut out and keep"  # the card is last
     assert "In this leaflet" not in top  # the contents box is not a bookmark
     # an h3 is nested under its section's h2
     alpha = outline.index(next(i for i in outline if not isinstance(i, list) and i.title == "Alpha section"))

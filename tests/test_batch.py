@@ -238,7 +238,7 @@ def test_csv_problems_name_rows_and_columns_never_values(make_project: MakeProje
     assert result.exit_code == 2
     lines = result.stderr.splitlines()
     assert any("row 1: variant: must be one of" in line for line in lines)
-    assert any("row 2: leaflet: 'smal' is not in this set (did you mean 'small'?)" in line for line in lines)
+    assert any("row 2: leaflet: not a leaflet in this set (did you mean 'small'?)" in line for line in lines)
     assert any("row 2: patient_name:" in line and "120" in line for line in lines)
     assert any("row 3: leaflet: not a leaflet id" in line for line in lines)
     assert any("row 5: patient_name: contains control characters" in line for line in lines)

@@ -165,7 +165,7 @@ def test_a_file_name_with_capitals_gets_the_name_to_use(runner: CliRunner, make_
         (["notes=" + "x" * 2001], "notes: is too long: at most 2000 characters"),
         (["patient_name=Sam\x07"], "patient_name: contains control characters"),
         (["patient_name=Zo\udceb"], "patient_name: contains characters that are not valid Unicode"),
-        (["team_phone=\u202e0118 496 0000"], "team_phone: contains invisible text-direction characters"),
+        (["team_phone=\u202e0118 496 0000"], "team_phone: contains an invisible text-direction character (U+202E"),
     ],
     ids=["unknown-key", "no-equals", "no-key", "too-long", "notes-too-long", "control", "not-unicode", "bidi"],
 )
@@ -363,10 +363,13 @@ EXACT_ERRORS = [
     (["build", "small", "--set", "favourite=blue"],
      "Error: --set: unknown detail key 'favourite'; use one of patient_name, prepared_by, team_name, team_phone, "
      "next_appointment, notes, patient_reference"),
-    (["build", "small", "--set", "team_phone=" + "1" * 61],
-     "Error: --set: team_phone: is too long: at most 60 characters"),
+    (["build", "small", "--set", "team_phone=" + "1" * 31],
+     "Error: --set: team_phone: is too long: at most 30 characters"),
     (["build", "small", "--variant", "huge"],
-     "Error: unknown variant 'huge': choose one of standard, large-print, booklet"),
+     "Error: unknown variant 'huge': choose one of standard, large-print, booklet, easy-read"),
+    (["build", "small", "--format", "docx"], "Error: unknown format 'docx': choose one of pdf, html"),
+    (["build", "small", "--variant", "easy-read"],
+     "Error: no Easy Read version of alpha, beta; Easy Read exists for: none"),
     (["build", "small", "--site", "nowhere"], "Error: unknown site profile 'nowhere'"),
     (["check", "--sources", "{root}/missing"], "Error: {root}/missing: the sources folder does not exist"),
 ]

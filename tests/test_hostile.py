@@ -29,22 +29,37 @@ from tests.test_cli_errors import LEAFLETS, assert_user_error, build_args, invok
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 
+DIR = "contains an invisible text-direction character"
+INV = "contains an invisible character"
 # file -> (exit code, fragment of the one error line or of stdout, line named or None)
 EXPECTED: dict[str, tuple[int, str, int | None]] = {
     "details-alias.yaml": (2, "YAML aliases (*name) are not allowed", 2),
+    "details-arabic-letter-mark.yaml": (2, f"prepared_by: {DIR} (U+061C arabic letter mark)", 1),
+    "details-bidi-isolate.yaml": (2, f"patient_name: {DIR} (U+2067 right-to-left isolate)", 1),
+    "details-bidi-override-escaped.yaml": (2, f"next_appointment: {DIR} (U+202E right-to-left override)", 1),
+    "details-bidi-rlm-phone.yaml": (2, f"team_phone: {DIR} (U+200F right-to-left mark)", 2),
     "details-binary.yaml": (2, "patient_name: must be plain text", 1),
     "details-bool.yaml": (2, "put the value in quotes", 1),
+    "details-c1-control.yaml": (2, "patient_name: contains control characters", 1),
     "details-control.yaml": (2, "patient_name: contains control characters", 1),
+    "details-hangul-filler.yaml": (2, "patient_name: contains an invisible character (U+3164 hangul filler)", 1),
+    "details-joiners-kept.yaml": (0, "Wrote", None),
     "details-nested.yaml": (2, "patient_name: must be plain text", 1),
+    "details-next-line-escaped.yaml": (2, "prepared_by: contains control characters", 1),
     "details-not-utf8.yaml": (2, "is not UTF-8 text", 1),
     "details-python-object.yaml": (2, "YAML tag !!python/object:os.system is not allowed", 1),
+    "details-rtl-letters-in-phone.yaml": (2, "team_phone: contains right-to-left letters or Arabic-Indic digits", 1),
+    "details-tag-characters.yaml": (2, "notes: contains an invisible character (U+E0069 tag latin small letter i)", 1),
     "details-too-long.yaml": (2, "patient_name: is too long: at most 120 characters", 1),
     "details-top-level-list.yaml": (2, "expected YAML keys and values", 1),
     "details-unknown-key.yaml": (2, "unknown detail key 'nhs_number'", 2),
+    "details-zero-width-space.yaml": (2, "team_phone: contains an invisible character (U+200B zero width space)", 2),
     "recipe-alias-bomb.yaml": (2, "YAML aliases (*name) are not allowed", 2),
     "recipe-bad-section-id.yaml": (2, "sections.0: must be lowercase letters, digits and hyphens", 2),
+    "recipe-bidi-title.yaml": (2, f"title: {DIR} (U+202E right-to-left override)", 1),
     "recipe-binary-tag.yaml": (2, "sections: must be a list", 2),
     "recipe-bom-crlf.yaml": (0, "Wrote", None),
+    "recipe-c1-intro.yaml": (2, "intro: contains control characters", 2),
     "recipe-control-char.yaml": (2, "contains a control character (#x001b)", 1),
     "recipe-deep-block-nesting.yaml": (2, "nested more than 50 levels deep", None),
     "recipe-deep-nesting.yaml": (2, "nested more than 50 levels deep", 3),
@@ -61,9 +76,12 @@ EXPECTED: dict[str, tuple[int, str, int | None]] = {
     "recipe-unknown-tag.yaml": (2, "YAML tag !include is not allowed", 1),
     "recipe-unquoted-colon.yaml": (2, "put quotes around text that contains ': '", 1),
     "recipe-whitespace-only.yaml": (2, "file is empty", None),
+    "recipe-zero-width-subtitle.yaml": (2, "subtitle: contains an invisible character (U+2060 word joiner)", 2),
     "section-alias-bomb.md": (2, "YAML aliases (*name) are not allowed", 4),
     "section-bad-date.md": (2, "'2026-13-45' is not a real date", 9),
+    "section-bidi-body.md": (2, "contains an invisible text-direction character (U+2067 right-to-left isolate)", 13),
     "section-bom.md": (0, "Wrote", None),
+    "section-c1-body.md": (2, "contains an invisible control character (#x85)", 13),
     "section-control-chars-body.md": (2, "invisible control character (#x07)", 11),
     "section-crlf.md": (0, "Wrote", None),
     "section-dates-out-of-order.md": (2, "next_review: is before last_reviewed", 9),
@@ -81,18 +99,27 @@ EXPECTED: dict[str, tuple[int, str, int | None]] = {
     "section-no-body.md": (2, "has no text after the front matter", None),
     "section-no-closing-fence.md": (2, "the front matter has no closing '---' line", 1),
     "section-no-front-matter.md": (2, "must start with front matter", 1),
+    "section-missing-glyph.md": (2, "text: has characters (U+13000, Egyptian); no font here can print them", None),
     "section-nul-byte.md": (2, "contains a NUL byte", 11),
     "section-python-object.md": (2, "YAML tag !!python/object/apply:os.system is not allowed", 2),
     "section-raw-html.md": (0, "Wrote", None),
     "section-script-links.md": (0, "Wrote", None),
     "section-tabs.md": (2, "indent with spaces", 4),
+    "section-tag-characters-body.md": (2, "contains an invisible character (U+E0068 tag latin small letter h)", 11),
     "section-timestamp.md": (2, "last_reviewed: must be a date without a time", 8),
+    "section-unsafe-links.md": (0, "Wrote", None),
     "section-unknown-key.md": (2, "sumary: unknown key (check the spelling)", 3),
     "section-utf16.md": (2, "is not UTF-8 text", 1),
     "section-wrong-types.md": (2, "title: must be text", 2),
+    "section-zero-width-source.md": (2, f"sources.0.publisher: {INV} (U+200B zero width space)", 5),
+    "site-bidi-phone.yaml": (2, f"team_phone: {DIR} (U+202E right-to-left override)", 2),
+    "site-isolate-name.yaml": (2, f"name: {DIR} (U+2066 left-to-right isolate)", 1),
+    "site-rtl-phone.yaml": (2, "out_of_hours_phone: contains right-to-left letters or Arabic-Indic digits", 2),
+    "site-zero-width-website.yaml": (2, "website: contains an invisible character (U+200B zero width space)", 2),
 }
 PROBLEMS = {"section-wrong-types.md": 3}  # files with more than one problem, all reported at once
-TARGET = {"section": "content/sections/alpha.md", "recipe": "content/leaflets/small.yaml"}
+TARGET = {"section": "content/sections/alpha.md", "recipe": "content/leaflets/small.yaml",
+          "site": "content/sites/hostile.yaml"}
 
 
 def test_every_corpus_file_has_an_expectation() -> None:
@@ -105,7 +132,8 @@ def test_hostile_file(runner: CliRunner, make_project, name: str) -> None:
     kind = name.split("-", 1)[0]
     source = HOSTILE / name
     root = make_project({TARGET[kind]: source.read_bytes()} if kind in TARGET else {})
-    args = build_args(root, "--details", source) if kind == "details" else build_args(root)
+    extra = {"details": ["--details", source], "site": ["--site", "hostile"]}.get(kind, [])
+    args = build_args(root, *extra)
     result = invoke(runner, *args)
     if code == 0:
         assert result.exit_code == 0, result.output

@@ -8,7 +8,7 @@ import pytest
 
 from leaflets import personal
 from leaflets.assemble import plan_leaflet
-from leaflets.build import get_renderer
+from leaflets.build import BuildRequest, get_renderer, plans_for, render_plan
 from leaflets.library import Library
 from leaflets.project import Project
 from leaflets.schema import Details
@@ -25,18 +25,30 @@ PEOPLE = [
     {"patient_name": "Nguyễn Thị Minh Khai", "notes": "Bring your list of medicines.\nCall us any time."},
     {"patient_name": "محمد عبد الله بن عبد الرحمن الهاشمي القرشي",
      "prepared_by": "Siobhán Ó Briain-Fitzgerald, clinical nurse specialist, Northfield Urology Cancer Centre"},
+    {"patient_name": "Αικατερίνη Παπαδοπούλου-Χατζηγεωργίου", "prepared_by": "Dr Ama Mensah",
+     "team_name": "Northfield Kidney Cancer Team", "team_phone": "+44 118 496 0999",
+     "next_appointment": "Friday 13 November 2026 at 14:45, Oncology Day Unit, Level 2",
+     "notes": "Take your tablets with food.\nBring your blood test results.\nAsk about the trial at your next visit."},
 ]
 
 
 def _both(rid: str, options: PrintOptions, person: dict[str, str]) -> tuple[bytes, bytes]:
-    plan = plan_leaflet(LIBRARY, LIBRARY.recipe(rid), details=Details(**person), options=options)
+    """The leaflet's PDF made the ordinary way (`leaflets build`) and by a warm worker reusing pages."""
+    [plan] = plans_for(LIBRARY, BuildRequest(leaflets=(rid,), details=Details(**person), options=options))
     renderer = get_renderer(PROJECT)
-    return personal.full_pdf(plan, PROJECT, renderer), personal.personal_pdf(plan, PROJECT, renderer, reuse=True)
+    full = render_plan(plan, PROJECT, renderer=renderer).files
+    reused = render_plan(plan, PROJECT, renderer=renderer, reuse=True).files
+    assert sorted(full) == sorted(reused)
+    for name in sorted(full):  # the booklet's sheets too
+        assert reused[name] == full[name], f"{rid} {options.as_key()} {name} {sorted(person)}"
+    return full[sorted(full)[0]], reused[sorted(reused)[0]]
 
 
 # Every recipe in one format each (and one person each), and one recipe in every format with every person.
 CASES = [(rid, OPTIONS[i % len(OPTIONS)], [PEOPLE[i % len(PEOPLE)]]) for i, rid in enumerate(RECIPES)]
 CASES += [("bone-metastases", options, PEOPLE) for options in OPTIONS]
+EASY_READ = [("immunotherapy", PrintOptions("easy-read", "a4"), PEOPLE[1:2])]
+"""Easy Read has no fixed slots: it always lays out the whole leaflet, with the same bytes either way."""
 
 
 @pytest.mark.parametrize(("rid", "options", "people"), CASES,
@@ -48,6 +60,15 @@ def test_reused_pages_give_the_same_bytes_as_a_full_render(rid: str, options: Pr
         full, reused = _both(rid, options, person)
         assert reused == full, f"{rid} {options.as_key()} {sorted(person)}"
     assert personal.stats["reused"] > before["reused"], "no PDF of this leaflet was made by reusing pages"
+
+
+@pytest.mark.parametrize(("rid", "options", "people"), EASY_READ)
+def test_easy_read_with_details_is_the_same_either_way(rid: str, options: PrintOptions,
+                                                        people: list[dict[str, str]]) -> None:
+    for person in people:
+        full, reused = _both(rid, options, person)
+        assert reused == full
+        assert person["patient_name"] in pdf_text(full)
 
 
 def test_a_long_name_is_made_smaller_or_given_room_never_cut() -> None:

@@ -125,7 +125,9 @@ def test_fonts_embedded_and_no_empty_boxes(built: dict[str, Path], key: str) -> 
 
 
 def test_the_empty_box_check_can_fail(tmp_path: Path) -> None:
-    """A character no font has is drawn as a box: the check above must notice it."""
+    """A character no font has would be drawn as a box: the build refuses it, and the check above notices one."""
+    import weasyprint
+
     from tests.conftest import section_text, write_tree
 
     root = write_tree(tmp_path / "p", {
@@ -134,5 +136,7 @@ def test_the_empty_box_check_can_fail(tmp_path: Path) -> None:
     })
     result = CliRunner().invoke(app, ["build", "small", "--root", str(root), "-o", str(root / "out"), "--set",
                                       "patient_name=A\U000f0001B"])  # a private-use character: no font has it
-    assert result.exit_code == 0, result.output
-    assert _glyph_problems(root / "out" / "small.pdf")
+    assert result.exit_code == 2 and "patient_name: has private-use or unassigned characters" in result.output
+    boxes = tmp_path / "boxes.pdf"
+    weasyprint.HTML(string="<p style='font-family: sans-serif'>A\U000f0001B</p>").write_pdf(boxes)
+    assert _glyph_problems(boxes)

@@ -18,9 +18,9 @@ from ..library import LeafletSet, Library, closest
 from ..project import Project
 from ..readers import MAX_DATA_BYTES, read_text
 from ..schema import DETAIL_KEYS, ID_PATTERN, Details
-from ..variants import PAPERS, VARIANTS, PrintOptions
+from ..variants import FORMATS, PAPERS, VARIANTS, PrintOptions
 
-DATA_COLUMNS = ("leaflet", "id", "variant", "paper", *DETAIL_KEYS)
+DATA_COLUMNS = ("leaflet", "id", "variant", "paper", "format", *DETAIL_KEYS)
 PRIVATE = "[personal detail]"
 
 _ID = re.compile(ID_PATTERN)
@@ -40,6 +40,7 @@ class BatchJob:
     details: dict[str, str] = field(default_factory=dict, hash=False)
     row: int | None = None
     prefix: str = ""
+    output_format: str = "pdf"
     record: Any = None  # where this row's hand-out is recorded (leaflets.record.RecordTarget), if anywhere
     reuse: bool = False
     """Several rows share this leaflet, format and set of details: reuse the generic pages (same bytes, faster)."""
@@ -55,6 +56,8 @@ class BatchJob:
     @property
     def outputs(self) -> tuple[str, ...]:
         options = self.options
+        if self.output_format == "html":
+            return (self.output_name(f"{options.file_stem(self.leaflet)}.html"),)
         names = [f"{options.file_stem(self.leaflet)}.pdf"]
         if self.variant == "booklet":
             names.append(f"{options.booklet_stem(self.leaflet)}.pdf")
@@ -63,9 +66,10 @@ class BatchJob:
     @property
     def label(self) -> str:
         """How messages name the job: the leaflet and format, and the CSV row; never a personal detail."""
+        what = f"{self.variant}, {self.paper}" + (", html" if self.output_format == "html" else "")
         if self.row is not None:
-            return f"row {self.row} ({self.leaflet}, {self.variant}, {self.paper})"
-        return f"{self.leaflet} ({self.variant}, {self.paper})"
+            return f"row {self.row} ({self.leaflet}, {what})"
+        return f"{self.leaflet} ({what})"
 
 
 @dataclass(frozen=True)
@@ -101,17 +105,19 @@ def find_set_file(set_path: Path | str, project: Project) -> Path:
 
 
 def jobs_from_set(leaflet_set: LeafletSet, library: Library, out_dir: Path) -> list[BatchJob]:
-    """Every (leaflet, variant, paper) of a set; jobs that would write the same files are made once."""
+    """Every (leaflet, variant, paper, format) of a set; jobs that would write the same files are made once."""
     jobs: list[BatchJob] = []
     seen: set[tuple[str, ...]] = set()
     root, out = str(library.project.root), str(out_dir.resolve())
     for leaflet in library.set_leaflets(leaflet_set):
         for variant in dict.fromkeys(leaflet_set.file.variants):
             for paper in dict.fromkeys(leaflet_set.file.papers):
-                job = BatchJob(len(jobs), root, out, leaflet, leaflet_set.file.site, variant, paper)
-                if job.outputs not in seen:
-                    seen.add(job.outputs)
-                    jobs.append(job)
+                for output_format in dict.fromkeys(leaflet_set.file.formats):
+                    job = BatchJob(len(jobs), root, out, leaflet, leaflet_set.file.site, variant, paper,
+                                   output_format=output_format)
+                    if job.outputs not in seen:
+                        seen.add(job.outputs)
+                        jobs.append(job)
     return jobs
 
 
@@ -138,7 +144,7 @@ def jobs_from_data(
     """One job per CSV row, every row checked before anything renders; problems name rows, never values."""
     header, body = _checked_table(data_path)
     allowed = library.set_leaflets(leaflet_set)
-    defaults = (leaflet_set.file.variants[0], leaflet_set.file.papers[0])
+    defaults = (leaflet_set.file.variants[0], leaflet_set.file.papers[0], leaflet_set.file.formats[0])
     owners: dict[str, int] = {}
     jobs: list[BatchJob] = []
     problems: list[Problem] = []
@@ -156,7 +162,8 @@ def jobs_from_data(
         prefix = slugify(values["id"]) if values.get("id") else f"row-{number:04d}"
         job = BatchJob(len(jobs), root, out, values["leaflet"], leaflet_set.file.site,
                        values.get("variant") or defaults[0], values.get("paper") or defaults[1],
-                       details=details.present(), row=number, prefix=prefix)
+                       details=details.present(), row=number, prefix=prefix,
+                       output_format=values.get("format") or defaults[2])
         clash = next((owners[name] for name in job.outputs if name in owners), None)
         if clash is not None:
             problems.append(Problem(f"id: gives the same file name as row {clash}; each row needs its own id", where))
@@ -190,6 +197,11 @@ def _checked_table(data_path: Path) -> tuple[list[str], list[tuple[int, list[str
     header = [_normalise_column(name) for name in rows[0]]
     body = [(number, cells) for number, cells in enumerate(rows[1:], start=1) if any(c.strip() for c in cells)]
     problems: list[Problem] = []
+    if "leaflet" not in header:  # then the first row may be a patient's details: never echo it
+        if not set(header) & set(DATA_COLUMNS):
+            raise InputError.at(data_path, "the first row must name the columns (leaflet, patient_name, ...), but "
+                                "it names none of them: it looks like a row of details; add a header row above it", 1)
+        raise InputError.at(data_path, "needs a 'leaflet' column naming the leaflet for each row")
     unknown = [name for name in header if name and name not in DATA_COLUMNS]
     if unknown:
         raise InputError(
@@ -199,8 +211,6 @@ def _checked_table(data_path: Path) -> tuple[list[str], list[tuple[int, list[str
     repeated = sorted({name for name in header if name and header.count(name) > 1})
     if repeated:
         raise InputError.at(data_path, f"column named twice: {', '.join(repeated)}")
-    if "leaflet" not in header:
-        raise InputError.at(data_path, "needs a 'leaflet' column naming the leaflet for each row")
     for position, name in enumerate(header, start=1):
         if not name and any(len(cells) >= position and cells[position - 1].strip() for _, cells in body):
             problems.append(Problem(f"column {position} has values but no name in the first row", data_path))
@@ -212,7 +222,7 @@ def _checked_table(data_path: Path) -> tuple[list[str], list[tuple[int, list[str
 
 
 def _row_problems(
-    values: dict[str, str], allowed: list[str], defaults: tuple[str, str], where: str
+    values: dict[str, str], allowed: list[str], defaults: tuple[str, str, str], where: str
 ) -> tuple[list[Problem], Details]:
     """What is wrong with one row (naming columns, never values), and its checked details."""
     problems: list[Problem] = []
@@ -222,11 +232,14 @@ def _row_problems(
     elif not _ID.match(leaflet):
         problems.append(Problem("leaflet: not a leaflet id (ids look like bone-metastases)", where))
     elif leaflet not in allowed:
-        problems.append(Problem(f"leaflet: '{leaflet}' is not in this set{closest(leaflet, allowed)}", where))
+        hint = closest(leaflet, allowed)  # the value itself is never echoed: it may be a name in the wrong column
+        problems.append(Problem(f"leaflet: not a leaflet in this set{hint}", where))
     if (values.get("variant") or defaults[0]) not in VARIANTS:
         problems.append(Problem(f"variant: must be one of {', '.join(VARIANTS)}", where))
     if (values.get("paper") or defaults[1]) not in PAPERS:
         problems.append(Problem(f"paper: must be one of {', '.join(PAPERS)}", where))
+    if (values.get("format") or defaults[2]) not in FORMATS:
+        problems.append(Problem(f"format: must be one of {', '.join(FORMATS)}", where))
     try:
         details = details_from_mapping({k: v for k, v in values.items() if k in DETAIL_KEYS and v}, where)
     except InputError as exc:

@@ -21,16 +21,20 @@ from pathlib import Path
 from flask import Flask
 
 from ..project import find_project
-from . import routes, security
+from . import record_routes, routes, security
 from .config import MAX_BODY_BYTES, WEB_TEMPLATES
 from .rendering import QUEUE_LIMIT, Renders, Thumbnails
 from .security import LOOPBACK_NAMES
 from .state import WebState
 
 
-def create_app(root: Path | str | None = None, workers: int | None = None,
+def create_app(root: Path | str | None = None, db_path: Path | str | None = None, *, workers: int | None = None,
                render_seconds: float | None = None, queue_limit: int = QUEUE_LIMIT) -> Flask:
-    """The Flask app for one project; WeasyPrint loads only when the first PDF is made (or the server warms)."""
+    """The Flask app for one project; WeasyPrint loads only when the first PDF is made (or the server warms).
+
+    DB_PATH is the hand-out record for sites that keep one (default: leaflets.db in the project).
+    WORKERS, RENDER_SECONDS and QUEUE_LIMIT shape the pool of render workers.
+    """
     project = find_project(root)
     app = Flask(__name__, template_folder=str(WEB_TEMPLATES), static_folder=None)
     app.config.update(
@@ -38,6 +42,7 @@ def create_app(root: Path | str | None = None, workers: int | None = None,
         MAX_FORM_MEMORY_SIZE=MAX_BODY_BYTES,  # form data stays in memory: never spooled to a temp file
         ALLOWED_HOSTS=LOOPBACK_NAMES,
         TEMPLATES_AUTO_RELOAD=False,
+        LEAFLETS_DB=Path(db_path).absolute() if db_path is not None else None,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
@@ -45,4 +50,5 @@ def create_app(root: Path | str | None = None, workers: int | None = None,
     app.extensions["leaflets"] = WebState(project, renders, Thumbnails(renders))
     security.install(app)
     app.register_blueprint(routes.web)
+    app.register_blueprint(record_routes.record_web)
     return app

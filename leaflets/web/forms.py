@@ -15,14 +15,18 @@ from ..build import RenderedLeaflet
 from ..details import details_from_mapping
 from ..errors import InputError, LeafletError, Problem
 from ..library import Library, closest
+from ..rules import BrokenRule, missing_sections
 from ..schema import DETAIL_KEYS, MAX_TITLE, PRINTED_DETAIL_KEYS, Details
-from ..variants import PAPERS, PrintOptions
+from ..variants import FORMATS, PAPERS, PrintOptions
 
 if TYPE_CHECKING:  # pragma: no cover
     from werkzeug.datastructures import MultiDict
 
+    from ..record import RecordTarget
+
 from .choices import LeafletChoice, section_choices, site_choices
-from .responses import ApiError, preview_message
+from .record_routes import keeps_hospital_numbers, record_pdf, teach_back_context, with_handout
+from .responses import ApiError, html_response, pdf_response, preview_message
 from .security import CSRF_FIELD
 
 CUSTOM_ID = "custom-leaflet"
@@ -36,9 +40,13 @@ LAYOUTS: dict[str, tuple[str, str, str]] = {
     "large-print": ("large-print", "reading", "Large print"),
     "booklet": ("booklet", "reading", "Booklet: pages to read (A5, or half-letter on US Letter)"),
     "booklet-print": ("booklet", "booklet", "Booklet: print file to fold"),
+    "easy-read": ("easy-read", "reading", "Easy Read: a picture beside every point, short sentences, big print"),
 }
+EASY_READ_LAYOUT = "easy-read"
+"""Offered only for leaflets that have an Easy Read version (see choices.easy_read_leaflets)."""
 PAPER_LABELS = {"a4": "A4", "letter": "US Letter"}
-API_OPTION_KEYS = ("details", "site", "variant", "paper", "file", "print_ready")
+FORMAT_LABELS = {"pdf": "PDF, to print or send", "html": "Web page (HTML): one file for email or a screen reader"}
+API_OPTION_KEYS = ("details", "site", "variant", "paper", "file", "print_ready", "format")
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,7 @@ class Order:
     site: str | None
     options: PrintOptions
     file: str  # "reading" or "booklet"
+    output_format: str = "pdf"  # "pdf" or "html" (the self-contained HTML edition)
 
 
 def form_problem_preview(exc: InputError) -> Response:
@@ -84,31 +93,86 @@ def order_from(values: Mapping[str, Any], library: Library, details: Mapping[str
     file = values.get("file") or "reading"
     if file not in ("reading", "booklet"):
         raise InputError(Problem("must be 'reading' or 'booklet'", field="file"))
+    output_format = values.get("format") or "pdf"
+    if output_format not in FORMATS:
+        raise InputError(Problem(f"must be one of {', '.join(FORMATS)}", field="format"))
     options = PrintOptions(variant=variant, paper=paper, print_ready=print_ready)
     if file == "booklet" and variant != "booklet":
         raise InputError(Problem("'booklet' needs variant 'booklet'", field="file"))
-    return Order(checked, site_id, options, file)
+    if file == "booklet" and output_format != "pdf":
+        raise InputError(Problem("the booklet print file is a PDF only; use format 'pdf'", field="format"))
+    return Order(checked, site_id, options, file, output_format)
 
 
-def form_order(library: Library) -> Order:
-    """An order from the page's form: the layout radio names a variant and which booklet file."""
+def form_order(library: Library, easy_read: bool = False) -> Order:
+    """An order from the page's form: the layout radio names a variant and which booklet file.
+
+    EASY_READ: this leaflet has an Easy Read version, so the page offers that layout.
+    """
     form = request.form
     layout = form.get("layout", "standard")
-    if layout not in LAYOUTS:
-        raise InputError(f"unknown layout '{layout[:40]}': choose one of {', '.join(LAYOUTS)}")
+    offered = form_layouts(easy_read)
+    if layout not in offered:
+        raise InputError(f"unknown layout '{layout[:40]}': choose one of {', '.join(offered)}")
     variant, file, _label = LAYOUTS[layout]
-    values = {"site": form.get("site") or None, "variant": variant, "paper": form.get("paper") or None, "file": file}
+    values = {"site": form.get("site") or None, "variant": variant, "paper": form.get("paper") or None, "file": file,
+              "format": form.get("format") or "pdf"}
     return order_from(values, library, {k: form.get(k, "") for k in DETAIL_KEYS})
+
+
+MAX_JSON_DEPTH = 20
+"""An API body nests three levels (body, details, a value); twenty is plenty and far below Python's limit."""
+
+
+def plain_json(data: bytes) -> Any:
+    """An API body parsed: JSON without NaN or Infinity or lone surrogates, nested at most MAX_JSON_DEPTH deep."""
+
+    def refuse_constant(name: str) -> Any:
+        raise ValueError(name)
+
+    if _nesting(data) > MAX_JSON_DEPTH:  # measured before parsing: a deep body never reaches the recursive parser
+        raise ApiError(400, f"the body is nested more than {MAX_JSON_DEPTH} levels deep; send plain JSON")
+    try:
+        body = json.loads(data, parse_constant=refuse_constant)
+    except (ValueError, RecursionError):
+        raise ApiError(400, "the body is not valid JSON") from None
+    if _has_surrogate(body):
+        raise ApiError(400, "the body contains text that is not valid Unicode (a lone surrogate such as \\ud800)")
+    return body
+
+
+def _nesting(data: bytes) -> int:
+    """How deeply DATA's JSON lists and objects nest (brackets inside strings do not count)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in data:
+        if in_string:
+            escaped, in_string = (False, True) if escaped else (byte == 0x5C, byte != 0x22)
+        elif byte == 0x22:
+            in_string = True
+        elif byte in b"[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in b"]}":
+            depth -= 1
+    return deepest
+
+
+def _has_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        return any("\ud800" <= char <= "\udfff" for char in value)
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_surrogate(item) for item in value)
+    return False
 
 
 def api_body(extra: tuple[str, ...] = ()) -> dict[str, Any]:
     """The JSON body of an API call, checked for type and keys before anything else."""
     if request.mimetype != "application/json":
         raise ApiError(400, "send a JSON body with Content-Type: application/json")
-    try:
-        body = json.loads(request.get_data(cache=False) or b"null")
-    except ValueError:
-        raise ApiError(400, "the body is not valid JSON") from None
+    body = plain_json(request.get_data(cache=False) or b"null")
     if not isinstance(body, dict):
         raise ApiError(400, "the body must be a JSON object, for example {\"details\": {\"patient_name\": \"Sam\"}}")
     allowed = (*API_OPTION_KEYS, *extra)
@@ -136,10 +200,28 @@ def custom_sections(form: MultiDict[str, str]) -> list[str]:
     return [sid for _i, sid in sorted(enumerate(dict.fromkeys(ticked)), key=key)]
 
 
+def form_layouts(easy_read: bool) -> dict[str, str]:
+    """The layouts a form offers, by value and label: Easy Read only where the leaflet has it."""
+    return {k: v[2] for k, v in LAYOUTS.items() if easy_read or k != EASY_READ_LAYOUT}
+
+
 def pick_file(rendered: RenderedLeaflet, order: Order) -> tuple[str, bytes]:
+    """The one file the order asked for: the reading PDF, the booklet print file or the HTML edition."""
     plan = rendered.plan
+    if order.output_format == "html":
+        stem = plan.options.file_stem(plan.id)
+        return stem, rendered.files[f"{stem}.html"]
     stem = plan.options.booklet_stem(plan.id) if order.file == "booklet" else plan.options.file_stem(plan.id)
     return stem, rendered.files[f"{stem}.pdf"]
+
+
+def download(rendered: RenderedLeaflet, order: Order, inline: bool, target: RecordTarget | None) -> Response:
+    """Record the hand-out (if the site keeps a record), then send the file the order asked for."""
+    stem, data = pick_file(rendered, order)
+    handout = record_pdf(target, rendered.plan, data)
+    if order.output_format == "html":
+        return with_handout(html_response(data, stem), handout)
+    return with_handout(pdf_response(data, stem, inline=inline), handout)
 
 
 def custom_plan(library: Library, order: Order, sections: Any, title: Any) -> LeafletPlan:
@@ -156,33 +238,48 @@ def _form_values(library: Library) -> dict[str, str]:
     return {"paper": default.file.paper, "layout": "standard", "site": default.id}
 
 
-def _common_form_context(library: Library, errors: list[tuple[str | None, str]] | None) -> dict[str, Any]:
+def _common_form_context(
+    library: Library, errors: list[tuple[str | None, str]] | None, easy_read: bool = False
+) -> dict[str, Any]:
     errors = errors or []
     return {
         "values": _form_values(library),
         "errors": errors,
         "field_errors": {k: m for k, m in errors if k},
-        "detail_keys": PRINTED_DETAIL_KEYS,
+        # The hospital number only where a site keeps it in its hand-out record.
+        "detail_keys": DETAIL_KEYS if keeps_hospital_numbers(library) else PRINTED_DETAIL_KEYS,
         "labels": DETAIL_LABELS,
         "hints": DETAIL_HINTS,
         "limits": detail_limits(),
-        "layouts": {k: v[2] for k, v in LAYOUTS.items()},
+        "layouts": form_layouts(easy_read),
         "papers": {p: PAPER_LABELS.get(p, p) for p in PAPERS},
+        "formats": {f: FORMAT_LABELS.get(f, f) for f in FORMATS},
         "sites": site_choices(library),
     }
 
 
 def leaflet_form(library: Library, choice: LeafletChoice, errors: list[tuple[str | None, str]] | None = None,
                   status: int = 200) -> Response:
-    html = render_template("leaflet.html", choice=choice, **_common_form_context(library, errors))
+    html = render_template("leaflet.html", choice=choice, **teach_back_context(library, choice.id),
+                           **_common_form_context(library, errors, choice.easy_read))
     return Response(html, status=status, mimetype="text/html")
 
 
-def build_form(library: Library, errors: list[tuple[str | None, str]] | None = None, status: int = 200) -> Response:
+def build_form(
+    library: Library, errors: list[tuple[str | None, str]] | None = None, status: int = 200,
+    safety: list[BrokenRule] | None = None, chosen: list[str] | None = None, added: list[str] | None = None,
+) -> Response:
+    """The build-your-own page; SAFETY lists the rules the ticked sections break, with a one-click fix."""
     sections, problems = section_choices(library)
-    chosen = set(request.form.getlist("section")) if request.method == "POST" else set()
-    html = render_template("build.html", sections=sections, problems=problems, chosen=chosen,
-                           max_title=MAX_TITLE, **_common_form_context(library, errors))
+    if chosen is None:
+        chosen = request.form.getlist("section") if request.method == "POST" else []
+    titles = {s["id"]: s["title"] for s in sections}
+    missing = missing_sections(safety or [])
+    html = render_template("build.html", sections=sections, problems=problems, chosen=set(chosen),
+                           max_title=MAX_TITLE, safety=safety or [], missing=missing,
+                           missing_titles=[titles.get(sid, sid) for sid in missing],
+                           added_titles=[titles.get(sid, sid) for sid in added or []],
+                           **_common_form_context(library, errors))
     return Response(html, status=status, mimetype="text/html")
 
 

@@ -14,7 +14,7 @@ from io import BytesIO
 from typing import TYPE_CHECKING
 
 from ..assemble import LeafletPlan, plan_leaflet
-from ..build import RenderedLeaflet
+from ..build import RenderedLeaflet, render_plan
 from ..errors import LeafletError
 from ..library import Library
 from ..project import Project
@@ -48,11 +48,13 @@ class Renders:
         self.pool = RenderPool(workers=workers, seconds=seconds or RENDER_SECONDS, queue_limit=queue_limit,
                                warm=functools.partial(warm_renderer, project))
 
-    def render(self, plan: LeafletPlan, background: bool = False) -> RenderedLeaflet:
+    def render(self, plan: LeafletPlan, background: bool = False, output_format: str = "pdf") -> RenderedLeaflet:
         """Render one plan in a worker; BACKGROUND work (pictures) waits behind every nurse's request."""
         from ..pool import PoolBusy
         from ..pool.tasks import render_in_worker
 
+        if output_format != "pdf":  # the HTML edition needs no WeasyPrint, so no turn at a worker
+            return render_plan(plan, self.project, output_formats=(output_format,))
         try:
             future = self.pool.submit(render_in_worker, plan, self.project, priority=1 if background else 0)
         except PoolBusy as exc:
@@ -183,8 +185,8 @@ def first_page_png(pdf: bytes, width: int = THUMBNAIL_WIDTH) -> bytes:
     return result.stdout
 
 
-def timed_render(state: WebState, plan: LeafletPlan) -> RenderedLeaflet:
+def timed_render(state: WebState, plan: LeafletPlan, output_format: str = "pdf") -> RenderedLeaflet:
     started = time.perf_counter()
-    rendered = state.renders.render(plan)
+    rendered = state.renders.render(plan, output_format=output_format)
     log.info("made %s (%s) in %.2f s", plan.id, plan.options.as_key(), time.perf_counter() - started)
     return rendered

@@ -41,6 +41,18 @@ def pdf_response(data: bytes, stem: str, inline: bool) -> Response:
     return response
 
 
+def html_response(data: bytes, stem: str) -> Response:
+    """The HTML edition as a download; if a browser shows it anyway, it may load nothing and run nothing."""
+    response = Response(data, mimetype="text/html")
+    response.headers["Content-Disposition"] = f'attachment; filename="{stem}.html"'
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; base-uri 'none'; "
+        "form-action 'none'"
+    )
+    return response
+
+
 def preview_document(plan: LeafletPlan, project: Project) -> tuple[str, list[str]]:
     """The leaflet's HTML for a browser: file:// links point at /assets/, and its inline CSS hashes for the CSP.
 
@@ -99,10 +111,15 @@ def leaflet_error_status(exc: LeafletError) -> int:
 
 def safe_file(folder: Path, name: str, types: set[str]) -> Path | None:
     """A file inside FOLDER with an allowed suffix, or None: no '..', no other folders, no other types."""
+    if "\0" in name or len(name) > 1024 or not name.isprintable():
+        return None
     joined = safe_join(str(folder), name)
     if joined is None:
         return None
-    path = Path(joined).resolve()
+    try:
+        path = Path(joined).resolve()
+    except (OSError, ValueError, RuntimeError):
+        return None
     if not path.is_relative_to(folder.resolve()) or path.suffix.lower() not in types or not path.is_file():
         return None
     return path

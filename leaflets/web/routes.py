@@ -10,10 +10,11 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from ..assemble import LeafletPlan, plan_leaflet
-from ..errors import InputError, LeafletError
+from ..assemble import LeafletPlan, checked_ad_hoc, plan_leaflet
+from ..errors import InputError, LeafletError, one_line
 from ..library import closest
-from .choices import find_choice, leaflet_choices, matches, section_choices, site_choices
+from ..rules import ad_hoc_warning, broken_rules, missing_sections
+from .choices import easy_read_leaflets, find_choice, leaflet_choices, section_choices, site_choices
 from .config import MAX_BODY_BYTES, WEB_STATIC, WEB_STYLES
 from .forms import (
     api_body,
@@ -21,12 +22,13 @@ from .forms import (
     custom_plan,
     custom_sections,
     detail_problems,
+    download,
     form_order,
     form_problem_preview,
     leaflet_form,
     order_from,
-    pick_file,
 )
+from .record_routes import api_choices, filtered_choices, leaflet_codes, recording_for
 from .rendering import timed_render
 from .responses import (
     ASSET_CSP,
@@ -37,7 +39,6 @@ from .responses import (
     error_response,
     file_response,
     leaflet_error_status,
-    pdf_response,
     preview_document,
     preview_message,
     preview_response,
@@ -83,7 +84,8 @@ def _http_error(exc: HTTPException) -> Response:
 @web.app_errorhandler(Exception)
 def _unexpected(exc: Exception) -> Response:
     # The class only: an exception's message could quote what was typed.
-    log.error("unexpected %s while answering %s %s", exc.__class__.__name__, request.method, request.path)
+    log.error("unexpected %s while answering %s %s", exc.__class__.__name__, one_line(request.method),
+              one_line(request.path[:200]))  # a path can hold any byte: never let it reach a terminal raw
     return error_response(500, "something went wrong while making the leaflet; nothing was saved")
 
 # -- pages --------------------------------------------------------------------------------------
@@ -95,11 +97,14 @@ def index() -> str:
     library = state.library()
     choices, problems = leaflet_choices(library)
     query = request.args.get("q", "")[:200].strip()
-    # Every leaflet is on the page; those that do not match are hidden, so the JS filter can show them again.
-    shown = {c.id for c in choices if matches(c.search_text, query)}
+    # Every leaflet is on the page, matches first, best first; the others are hidden for the JS filter.
+    found = filtered_choices(library, choices, query)
+    shown = {c.id for c in found}
+    choices = found + [c for c in choices if c.id not in shown]
     ready = {c.id: state.thumbnails.ready(library, c.id) for c in choices}
+    codes = {c.id: leaflet_codes(library, c.id) for c in choices}
     return render_template("index.html", choices=choices, shown=shown, total=len(choices), query=query,
-                           problems=problems, ready=ready)
+                           problems=problems, ready=ready, codes=codes)
 
 
 @web.get("/leaflets/<rid>")
@@ -116,13 +121,14 @@ def leaflet_form_pdf(rid: str) -> Response | str:
     library = state.library()
     choice = find_choice(library, rid)
     try:
-        order = form_order(library)
+        order = form_order(library, easy_read=choice.easy_read)
+        target = recording_for(library, order.site, order.details)
     except InputError as exc:
         return leaflet_form(library, choice, errors=detail_problems(exc), status=400)
     plan = plan_leaflet(library, library.recipe(rid), site_id=order.site, details=order.details,
                         options=order.options)
-    stem, data = pick_file(timed_render(state, plan), order)
-    return pdf_response(data, stem, inline=request.form.get("action") == "print")
+    return download(timed_render(state, plan, order.output_format), order,
+                    inline=request.form.get("action") == "print", target=target)
 
 
 @web.route("/leaflets/<rid>/preview", methods=["GET", "POST"])
@@ -135,7 +141,7 @@ def leaflet_preview(rid: str) -> Response:
     def plan() -> LeafletPlan:
         if request.method == "POST":
             check_form_post()
-            order = form_order(library)
+            order = form_order(library, easy_read=rid in easy_read_leaflets(library))
         else:
             order = order_from({k: request.args.get(k) for k in ("site", "variant", "paper")}, library, {})
         return plan_leaflet(library, library.recipe(rid), site_id=order.site, details=order.details,
@@ -175,10 +181,26 @@ def build_form_pdf() -> Response | str:
     try:
         order = form_order(library)
         plan = custom_plan(library, order, custom_sections(request.form), request.form.get("title"))
+        target = recording_for(library, order.site, order.details)
     except InputError as exc:
         return build_form(library, errors=detail_problems(exc), status=400)
-    stem, data = pick_file(timed_render(state, plan), order)
-    return pdf_response(data, stem, inline=request.form.get("action") == "print")
+    if plan.broken_rules and request.form.get("safety_ok") != "1":
+        return build_form(library, safety=plan.broken_rules)  # offer the missing sections first
+    return download(timed_render(state, plan, order.output_format), order,
+                    inline=request.form.get("action") == "print", target=target)
+
+
+@web.post("/build/add-sections")
+def build_add_sections() -> Response:
+    """One click adds the sections the safety rules ask for; the form comes back ticked, nothing built."""
+    check_form_post()
+    library = current_state().library()
+    try:
+        ticked = checked_ad_hoc(library, custom_sections(request.form), None).sections
+    except InputError as exc:
+        return build_form(library, errors=detail_problems(exc), status=400)
+    missing = missing_sections(broken_rules(ticked, library.rules))
+    return build_form(library, chosen=[*ticked, *missing], added=missing)
 
 
 @web.route("/build/preview", methods=["GET", "POST"])
@@ -204,8 +226,10 @@ def build_preview() -> Response:
 
 @web.get("/api/leaflets")
 def api_leaflets() -> Response:
-    choices, _problems = leaflet_choices(current_state().library())
-    return jsonify([c.as_json() for c in choices])
+    library = current_state().library()
+    choices, _problems = leaflet_choices(library)
+    found = api_choices(library, choices)  # ?code= (best first) or ?q=
+    return jsonify(found if found is not None else [c.as_json() for c in choices])
 
 
 @web.get("/api/sections")
@@ -228,10 +252,10 @@ def api_leaflet_pdf(rid: str) -> Response:
         raise ApiError(404, f"unknown leaflet '{rid[:80]}'{closest(rid, library.recipe_ids)}")
     body = api_body()
     order = order_from(body, library, body.get("details") or {})
+    target = recording_for(library, order.site, order.details)
     plan = plan_leaflet(library, library.recipe(rid), site_id=order.site, details=order.details,
                         options=order.options)
-    stem, data = pick_file(timed_render(state, plan), order)
-    return pdf_response(data, stem, inline=False)
+    return download(timed_render(state, plan, order.output_format), order, inline=False, target=target)
 
 
 @web.post("/api/build/pdf")
@@ -242,8 +266,11 @@ def api_build_pdf() -> Response:
     body = api_body(extra=("sections", "title"))
     order = order_from(body, library, body.get("details") or {})
     plan = custom_plan(library, order, body.get("sections"), body.get("title"))
-    stem, data = pick_file(timed_render(state, plan), order)
-    return pdf_response(data, stem, inline=False)
+    target = recording_for(library, order.site, order.details)
+    response = download(timed_render(state, plan, order.output_format), order, inline=False, target=target)
+    if warning := ad_hoc_warning(plan.broken_rules):
+        response.headers["X-Leaflets-Warning"] = warning
+    return response
 
 # -- files --------------------------------------------------------------------------------------
 

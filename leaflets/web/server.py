@@ -27,6 +27,12 @@ log = logging.getLogger("leaflets.web")
 SERVER_THREADS = QUEUE_LIMIT + 8
 """Enough request threads for a full render queue plus page loads: a request beyond the queue gets a 503
 with Retry-After at once, instead of waiting unseen in waitress's own backlog."""
+CONNECTION_LIMIT = 500
+"""Open connections waitress keeps: idle or half-sent ones (a port scanner, a stuck browser) cannot use them up."""
+CHANNEL_SECONDS = 30
+"""A connection that sends nothing for this long is closed; a real request arrives in well under a second."""
+CLEANUP_SECONDS = 5
+"""How often waitress looks for such silent connections."""
 
 
 def make_server(
@@ -40,6 +46,7 @@ def make_server(
     return create_server(
         app, host=host, port=port, threads=threads, ident="leaflets", expose_tracebacks=False,
         max_request_body_size=MAX_BODY_BYTES, clear_untrusted_proxy_headers=True,
+        connection_limit=CONNECTION_LIMIT, channel_timeout=CHANNEL_SECONDS, cleanup_interval=CLEANUP_SECONDS,
     )
 
 
@@ -73,9 +80,11 @@ def loud_warning(host: str) -> str:
     ])
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, root: Path | str | None = None) -> None:
+def serve(
+    host: str = "127.0.0.1", port: int = 8000, root: Path | str | None = None, db_path: Path | str | None = None
+) -> None:
     """Run the web page with waitress until Ctrl+C; never Flask's development server."""
-    app = create_app(root)
+    app = create_app(root, db_path)
     if not is_loopback(host):
         print(loud_warning(host), file=sys.stderr)
         app.config["ALLOWED_HOSTS"] = None  # other computers use this computer's own name or address
@@ -86,7 +95,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, root: Path | str | None = N
     shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else (f"[{host}]" if ":" in host else host)
     real_port = getattr(server, "effective_port", port)
     print(f"Leaflets is ready: open http://{shown}:{real_port}/ in your web browser.", file=sys.stderr)
-    print("Nothing typed into the page is saved. Press Ctrl+C to stop.", file=sys.stderr)
+    saved = saved_line(app)
+    print(f"{saved} Press Ctrl+C to stop.", file=sys.stderr)
     threading.Thread(target=_warm, args=(app,), name="leaflets-warm", daemon=True).start()
     try:
         server.run()  # waitress returns from run() on Ctrl+C
@@ -95,7 +105,16 @@ def serve(host: str = "127.0.0.1", port: int = 8000, root: Path | str | None = N
     finally:
         server.close()
         app.extensions["leaflets"].renders.close()
-    print("Stopped. Nothing was saved.", file=sys.stderr)
+    print("Stopped. Nothing was saved." if saved.startswith("Nothing") else "Stopped.", file=sys.stderr)
+
+
+def saved_line(app: Flask) -> str:
+    """What the server keeps: nothing, or the hand-out record where a site profile asks for one."""
+    from .record_routes import keeps_any_record
+
+    if keeps_any_record(app.extensions["leaflets"].library()):
+        return "Names and notes are never saved; hand-outs are recorded where a site profile asks."
+    return "Nothing typed into the page is saved."
 
 
 def _warm(app: Flask) -> None:

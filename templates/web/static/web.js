@@ -1,5 +1,7 @@
 /* Progressive enhancement for the leaflet pages: every page works without this file.
-   - filters lists as you type (the search form also works as a plain GET);
+   - filters lists as you type (the search form also works as a plain GET); the leaflet list asks the
+     server which leaflets match, so ICD-10 codes and words match exactly as without JavaScript;
+   - makes the PDF with fetch, then shows the teach-back questions and records "understanding checked";
    - updates the preview as you type, without adding history entries;
    - fetches leaflet pictures that were still being drawn;
    - numbers ticked sections on the build-your-own page.
@@ -25,7 +27,10 @@
     var items = $all("[data-search]", list);
     var form = input.form;
     if (form && form.getAttribute("role") === "search") {
-      form.addEventListener("submit", function (event) { event.preventDefault(); apply(); });
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        if (!input.getAttribute("data-filter-url") || !window.fetch) { apply(); }
+      });
     }
     function apply() {
       var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
@@ -41,6 +46,48 @@
         count.textContent = words.length ? shown + " of " + total + (shown === 1 ? " matches" : " match") : total;
       }
       if (empty) { empty.hidden = shown !== 0; }
+    }
+    /* The leaflet list: the server says which match, best first (codes by prefix, words by title). */
+    var url = input.getAttribute("data-filter-url");
+    var original = items.slice();
+    var asked = 0;
+    function applyFromServer() {
+      var text = input.value.trim();
+      if (!text) { show(original.map(function (item) { return item.getAttribute("data-id"); })); return; }
+      asked += 1;
+      var mine = asked;
+      fetch(url + "?q=" + encodeURIComponent(text), { credentials: "same-origin", cache: "no-store" })
+        .then(function (response) { if (!response.ok) { throw new Error("search"); } return response.json(); })
+        .then(function (found) {
+          if (mine === asked) { show(found.map(function (leaflet) { return leaflet.id; })); }
+        })
+        .catch(function () { if (mine === asked) { apply(); } });
+    }
+    function show(ids) {
+      var byId = {};
+      original.forEach(function (item) { byId[item.getAttribute("data-id")] = item; });
+      var matched = ids.filter(function (id) { return byId[id]; });
+      matched.forEach(function (id) { list.appendChild(byId[id]); byId[id].hidden = false; });
+      original.forEach(function (item) {
+        if (matched.indexOf(item.getAttribute("data-id")) === -1) { list.appendChild(item); item.hidden = true; }
+      });
+      var total = items.length + " " + noun + (items.length === 1 ? "" : "s");
+      if (count) {
+        count.textContent = input.value.trim() ? matched.length + " of " + total +
+          (matched.length === 1 ? " matches" : " match") : total;
+      }
+      if (empty) { empty.hidden = matched.length !== 0; }
+    }
+    if (url && window.fetch) {
+      var timer = null;
+      if (form && form.getAttribute("role") === "search") {
+        form.addEventListener("submit", function () { window.clearTimeout(timer); applyFromServer(); });
+      }
+      input.addEventListener("input", function () {
+        window.clearTimeout(timer);
+        timer = window.setTimeout(applyFromServer, 150);
+      });
+      return;
     }
     input.addEventListener("input", apply);
     if (input.value || count) { apply(); }
@@ -111,7 +158,88 @@
     previewButton.addEventListener("click", function (event) { event.preventDefault(); schedule(0); });
   }
 
-  /* 4. Build your own: a ticked section gets the next number; an unticked one loses it. */
+  /* 4. Make the PDF with fetch, so the page can then ask the teach-back questions and record the answer. */
+  var handoutForm = $("form[data-handout-form]");
+  var teachBack = $("[data-teach-back]");
+  if (handoutForm && window.fetch && window.Blob && window.URL && URL.createObjectURL) {
+    if (teachBack) { teachBack.hidden = true; }
+    handoutForm.addEventListener("submit", function (event) {
+      var button = event.submitter;
+      if (!button || button.name !== "action" || button.hasAttribute("formaction")) { return; }
+      event.preventDefault();
+      var printing = button.value === "print";
+      var tab = printing ? window.open("", "_blank") : null;  // opened now: a later window.open is blocked
+      var body = new FormData(handoutForm);
+      body.append("action", button.value);
+      button.disabled = true;
+      // getAttribute: form.action would be the buttons named "action"
+      fetch(handoutForm.getAttribute("action"), { method: "POST", body: body, credentials: "same-origin", cache: "no-store" })
+        .then(function (response) {
+          var type = response.headers.get("Content-Type") || "";
+          if (!response.ok || type.indexOf("application/pdf") !== 0) {
+            return response.text().then(function (html) {
+              if (tab) { tab.close(); }
+              document.open(); document.write(html); document.close();  // the form's problems, or the error
+            });
+          }
+          var handout = response.headers.get("X-Handout-Id");
+          var name = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
+          return response.blob().then(function (pdf) {
+            var link = URL.createObjectURL(pdf);
+            if (tab) {
+              tab.location.href = link;
+            } else {
+              var a = document.createElement("a");
+              a.href = link;
+              a.download = name ? name[1] : "leaflet.pdf";
+              document.body.appendChild(a);
+              a.click();
+              a.remove();
+            }
+            window.setTimeout(function () { URL.revokeObjectURL(link); }, 60000);
+            showTeachBack(handout);
+          });
+        })
+        .catch(function () { if (tab) { tab.close(); } handoutForm.submit(); })
+        .then(function () { button.disabled = false; });
+    });
+  }
+
+  function showTeachBack(handout) {
+    if (!teachBack) { return; }
+    var recordForm = $("[data-teach-back-form]", teachBack);
+    var status = $("[data-teach-back-status]", teachBack);
+    $("[data-teach-back-ready]", teachBack).hidden = false;
+    recordForm.hidden = !handout;
+    $("[data-teach-back-unrecorded]", teachBack).hidden = !!handout;
+    if (handout) {
+      recordForm.setAttribute("action", "/api/handouts/" + encodeURIComponent(handout) + "/teach-back");
+      status.textContent = "";
+      $("input[type=checkbox]", recordForm).checked = false;
+    }
+    teachBack.hidden = false;
+    $("h2", teachBack).focus();
+  }
+
+  var teachBackForm = $("[data-teach-back-form]");
+  if (teachBackForm && window.fetch) {
+    teachBackForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var status = $("[data-teach-back-status]", teachBackForm);
+      // The note has no name, so FormData leaves it out: it never leaves this page.
+      fetch(teachBackForm.getAttribute("action"), {
+        method: "POST", body: new FormData(teachBackForm), credentials: "same-origin", cache: "no-store"
+      }).then(function (response) {
+        return response.json().then(function (answer) {
+          if (!response.ok) { throw new Error(answer.error || "not saved"); }
+          status.textContent = answer.teach_back === "done" ?
+            "Saved: understanding checked." : "Saved: understanding not checked.";
+        });
+      }).catch(function (error) { status.textContent = "Not saved: " + error.message + "."; });
+    });
+  }
+
+  /* 5. Build your own: a ticked section gets the next number; an unticked one loses it. */
   var sectionList = document.getElementById("section-list");
   if (sectionList) {
     sectionList.addEventListener("change", function (event) {
