@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
 import os
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -42,11 +47,11 @@ def pool() -> Iterator[RenderPool]:
     started.close(kill=True)
 
 
-def test_workers_are_forked_from_the_warmed_parent(pool: RenderPool) -> None:
+def test_workers_are_forked_from_the_warmed_fork_server_never_from_the_caller(pool: RenderPool) -> None:
     pid, parent, warmed = pool.run(_inherited)
-    assert parent == os.getpid() and pid != os.getpid()
-    assert warmed == ["warm"]  # the parent's warm-up ran once, before the fork, and the worker has its result
-    assert _warmed == ["warm"]
+    assert parent not in (os.getpid(), pid) and pid != os.getpid()  # the fork server's child, not ours
+    assert warmed == ["warm"]  # the warm-up ran once, in the fork server, before the fork
+    assert _warmed == []  # and never in the caller
 
 
 def test_a_render_over_its_time_limit_is_killed_and_replaced_and_others_go_on(pool: RenderPool) -> None:
@@ -91,3 +96,66 @@ def test_a_full_queue_is_refused_with_a_retry_time_but_background_work_is_kept()
         assert all(isinstance(f.result(timeout=30), int) for f in [running, *queued, background])
     finally:
         pool.close()
+
+
+_HELD = threading.Lock()
+"""A lock a caller's thread holds for the whole test: a worker forked from the caller would inherit it held."""
+
+
+def _takes_the_held_lock() -> bool:
+    if not _HELD.acquire(timeout=5):
+        return False
+    _HELD.release()
+    return True
+
+
+@contextmanager
+def _threads_holding_locks() -> Iterator[None]:
+    """Caller threads that hold a module lock, a log handler's lock and a blocked stream's buffer lock."""
+    handler = logging.StreamHandler(io.StringIO())
+    reader, writer = os.pipe()
+    stream = open(writer, "wb", buffering=1 << 16)  # noqa: SIM115 - nobody reads it: a write blocks, lock held
+    release = threading.Event()
+    ready = threading.Barrier(3)
+
+    def hold() -> None:
+        with _HELD:
+            handler.acquire()
+            try:
+                ready.wait()
+                release.wait(60)
+            finally:
+                handler.release()
+
+    def blocked_writer() -> None:
+        ready.wait()
+        with contextlib.suppress(OSError, ValueError):
+            stream.write(b"x" * (1 << 22))  # blocks on the full pipe inside the writer's lock
+
+    threads = [threading.Thread(target=hold, daemon=True), threading.Thread(target=blocked_writer, daemon=True)]
+    for thread in threads:
+        thread.start()
+    ready.wait()
+    try:
+        yield
+    finally:
+        release.set()
+        os.close(reader)  # the blocked write fails, and its thread ends
+        for thread in threads:
+            thread.join(10)
+        with contextlib.suppress(OSError, ValueError):
+            stream.close()
+
+
+def test_workers_start_and_work_while_the_callers_threads_hold_locks() -> None:
+    with _threads_holding_locks():
+        assert _HELD.locked()
+        pool = RenderPool(workers=2, seconds=10, warm=_warm).start()
+        try:
+            answers = [pool.submit(_takes_the_held_lock) for _ in range(4)]
+            assert [a.result(timeout=30) for a in answers] == [True] * 4
+            with pytest.raises(RenderError, match="stopped unexpectedly"):
+                pool.run(_die)  # its replacement is forked while the locks are still held
+            assert pool.submit(_takes_the_held_lock).result(timeout=30) is True
+        finally:
+            pool.close(kill=True)

@@ -26,12 +26,13 @@ CACHE_SAVE_SECONDS = 1.0
 """Save the manifest at most this often during a run, so even a killed run keeps most of its work."""
 
 
-def make_pool(workers: int, warm: Callable[[], None] | None) -> RenderPool:
-    """Start the worker processes: the one place a batch pays for them (tests watch this)."""
+def make_pool(workers: int, launched: RenderPool | None = None) -> RenderPool:
+    """Start the worker processes (in LAUNCHED, whose fork server is already warming): the one place a batch
+    pays for them (tests watch this)."""
     from ..render import RENDER_SECONDS
 
-    return RenderPool(workers=workers, seconds=RENDER_SECONDS, max_tasks=MAX_TASKS_PER_WORKER, warm=warm,
-                      setup=init_worker).start()
+    pool = launched or RenderPool(seconds=RENDER_SECONDS, max_tasks=MAX_TASKS_PER_WORKER, setup=init_worker)
+    return pool.start(workers)
 
 
 def default_jobs() -> int:
@@ -130,14 +131,14 @@ class _Collector:
 
 def run_pool(
     pending: list[JobRecord], cache: BuildCache, workers: int, show_progress: bool | None = None,
-    runner: Callable[[BatchJob], JobOutcome] = run_job, warm: Callable[[], None] | None = None,
+    runner: Callable[[BatchJob], JobOutcome] = run_job, launched: RenderPool | None = None,
 ) -> bool:
     """Render PENDING in the warm worker pool; returns True if Ctrl-C stopped it (partials are cleaned)."""
     folder = cache.folder
     pool: RenderPool | None = None
     try:
         with _sigterm_as_interrupt():
-            pool = make_pool(workers, warm)  # forked before the progress bar starts its drawing thread
+            pool = make_pool(workers, launched)
             with _progress(len(pending), show_progress) as advance:
                 collector = _Collector(pending, cache, advance)
                 try:

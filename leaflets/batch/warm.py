@@ -1,36 +1,34 @@
-"""Warm the batch's parent process while it plans, so every forked worker starts with a warm renderer."""
+"""The batch's render pool, launched as soon as a job needs building, so it warms up while the rest are planned."""
 
 from __future__ import annotations
 
-import contextlib
-import threading
+import functools
 
-from ..library import Library
-from .worker import preload
+from ..pool import RenderPool
+from ..project import Project
 
 
-class ParentWarmUp:
-    """Loads WeasyPrint, fonts and stylesheets in a thread during planning; `finish` waits for it before forking."""
+class EarlyPool:
+    """Launches the pool's fork server (it loads WeasyPrint, fonts, stylesheets and the library) in the
+    background at the first job that needs building; `run_pool` then waits for it and starts the workers."""
 
-    def __init__(self, library: Library) -> None:
-        self.library = library
-        self._thread: threading.Thread | None = None
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.pool: RenderPool | None = None
 
     def begin(self) -> None:
-        """Called when the first job needs building: the load overlaps the planning of the rest."""
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._load, name="leaflets-warm", daemon=True)
-            self._thread.start()
+        """Called when the first job needs building: the warm-up overlaps the planning of the rest."""
+        if self.pool is None:
+            from ..render import RENDER_SECONDS
+            from .pool import MAX_TASKS_PER_WORKER
+            from .worker import init_worker, warm_worker_state
 
-    def finish(self) -> None:
-        """Wait for the load (or do it now) and hand the parsed library to the workers to come."""
-        self.begin()
-        assert self._thread is not None
-        self._thread.join()
-        preload(self.library)
+            self.pool = RenderPool(seconds=RENDER_SECONDS, max_tasks=MAX_TASKS_PER_WORKER,
+                                   warm=functools.partial(warm_worker_state, str(self.project.root)),
+                                   setup=init_worker).launch()
 
-    def _load(self) -> None:
-        from ..pool.tasks import warm_renderer
+    def close(self) -> None:
+        """Stop the fork server and any workers (a no-op when none was launched or they are stopped)."""
+        if self.pool is not None:
+            self.pool.close(kill=True)
 
-        with contextlib.suppress(Exception):  # each job's own render reports the real error
-            warm_renderer(self.library.project)

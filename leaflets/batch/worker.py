@@ -49,9 +49,13 @@ def ensure_worker_state() -> None:
         _worker.setdefault("libraries", {})
 
 
-def preload(library: Library) -> None:
-    """In the parent, before the workers fork: they inherit this parsed library instead of reading it again."""
-    _worker.setdefault("libraries", {})[str(library.project.root)] = library
+def warm_worker_state(root: str) -> None:
+    """In the fork server, before any worker forks: the warm renderer and the parsed library they inherit."""
+    from ..pool.tasks import warm_renderer
+
+    project = Project(Path(root))
+    warm_renderer(project)
+    _worker.setdefault("libraries", {})[root] = Library(project)
 
 
 def run_job(job: BatchJob) -> JobOutcome:
@@ -94,8 +98,7 @@ def render_job(job: BatchJob) -> tuple[str, ...]:
         libraries[job.root] = Library(project)
     library = libraries[job.root]
     request = BuildRequest(leaflets=(job.leaflet,), site=job.site, details=Details.model_validate(job.details),
-                           options=job.options, output_formats=(job.output_format,),
-                           reuse=job.reuse)
+                           options=job.options, output_formats=(job.output_format,))
     [plan] = plans_for(library, request)  # the Easy Read variant plans from its own words
     renderer = get_renderer(project) if job.output_format == "pdf" else None
     rendered = render_plan(plan, project, renderer=renderer, output_formats=(job.output_format,),

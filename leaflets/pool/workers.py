@@ -1,22 +1,22 @@
-"""The parent side: warm once, fork workers, queue tasks, enforce each task's time limit from outside."""
+"""The caller's side: queue tasks for workers made by the fork server, enforce each task's time limit from outside."""
 
 from __future__ import annotations
 
 import contextlib
-import gc
 import heapq
 import itertools
 import logging
-import multiprocessing
 import os
+import signal
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import RenderError
-from .child import ForkedChild, worker_main
+from .forkserver import ForkServer
 
 log = logging.getLogger("leaflets")
 
@@ -57,17 +57,37 @@ class _Task:
 
 @dataclass
 class _Worker:
-    process: Any
+    pid: int
     conn: Any
     tasks: int = 0
     rss_kb: int | None = None
 
+    def is_alive(self) -> bool:
+        """The fork server reaps its workers at once, so a worker that exited has no process id left."""
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:  # pragma: no cover - the id was taken by another user's process
+            return False
+        return True
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+
+    def join(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while self.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)
+
 
 class RenderPool:
-    """Forked workers that inherit a warm renderer; tasks run one per worker with a hard time limit.
+    """Workers that start warm; tasks run one per worker with a hard time limit.
 
-    WARM runs once in the parent before the first fork (load WeasyPrint, fonts, stylesheets);
-    then `gc.freeze()` keeps those objects out of every later collection, in the parent and the workers.
+    WARM runs once in the fork server before its first fork (load WeasyPrint, fonts, stylesheets), then
+    `gc.freeze()` keeps those objects out of every later collection; SETUP runs once in each worker.
+    Neither runs in the caller, which may have any number of threads (see forkserver.py).
     """
 
     def __init__(
@@ -81,7 +101,7 @@ class RenderPool:
         self.queue_limit = queue_limit
         self._warm = warm
         self._setup = setup
-        self._context = multiprocessing.get_context("fork")
+        self._server: ForkServer | None = None
         self._heap: list[_Task] = []
         self._sequence = itertools.count()
         self._ready = threading.Condition()
@@ -94,15 +114,22 @@ class RenderPool:
         self.timed_out = 0
         self.running = 0
 
-    def start(self) -> RenderPool:
-        """Warm the parent, then fork every worker before the slot threads exist."""
+    def launch(self) -> RenderPool:
+        """Start the fork server now, without waiting: it warms up while the caller goes on (planning)."""
+        with self._start_lock:
+            if self._server is None:
+                self._server = ForkServer(self._warm, self._setup)
+        return self
+
+    def start(self, workers: int | None = None) -> RenderPool:
+        """Wait for the warm fork server (launched now if it was not) and have it fork every worker
+        (WORKERS of them, if given: a batch knows how many it needs only once it has planned)."""
+        self.launch()
         with self._start_lock:
             if self._started:
                 return self
-            if self._warm is not None:
-                self._warm()
-            gc.collect()
-            gc.freeze()
+            if workers is not None:
+                self.size = workers
             self._workers = [self._fork() for _ in range(self.size)]
             for slot in range(self.size):
                 thread = threading.Thread(target=self._serve, args=(slot,), name=f"leaflets-pool-{slot}", daemon=True)
@@ -143,7 +170,7 @@ class RenderPool:
 
     def stats(self) -> list[tuple[int, int, int | None]]:
         """(pid, tasks done, resident KiB at its last answer) of each live worker."""
-        return [(w.process.pid, w.tasks, w.rss_kb) for w in self._workers if w is not None]
+        return [(w.pid, w.tasks, w.rss_kb) for w in self._workers if w is not None]
 
     def close(self, kill: bool = False) -> None:
         """Stop taking tasks; KILL stops running ones at once (Ctrl-C), otherwise queued ones finish first."""
@@ -157,13 +184,15 @@ class RenderPool:
         if kill:
             for worker in self._workers:
                 if worker is not None:
-                    _kill(worker)
+                    worker.kill()
         for thread in self._threads:
             thread.join(timeout=None if not kill else STOP_SECONDS)
         for worker in self._workers:
             if worker is not None:
                 self._retire(worker)
         self._workers = [None] * self.size
+        if self._server is not None:
+            self._server.close()
 
     def __enter__(self) -> RenderPool:
         return self.start()
@@ -172,10 +201,9 @@ class RenderPool:
         self.close(kill=exc[0] is not None)
 
     def _fork(self) -> _Worker:
-        parent_end, child_end = self._context.Pipe()
-        process = ForkedChild.start(worker_main, child_end, self._setup, keep=child_end.fileno())
-        child_end.close()
-        return _Worker(process, parent_end)
+        assert self._server is not None
+        pid, conn = self._server.fork()
+        return _Worker(pid, conn)
 
     def _next(self) -> _Task | None:
         with self._ready:
@@ -193,7 +221,7 @@ class RenderPool:
                     self.running -= 1
                 continue
             worker = self._workers[slot]
-            if worker is None or not worker.process.is_alive():
+            if worker is None or not worker.is_alive():
                 if worker is not None:
                     self._retire(worker)
                 worker = self._workers[slot] = self._fork()
@@ -211,7 +239,7 @@ class RenderPool:
         except (EOFError, OSError):
             reply, answered = None, True
         if reply is None:
-            _kill(worker)
+            worker.kill()
             self._retire(worker)
             self._workers[slot] = None if self._closed else self._fork()
             if not answered:
@@ -235,13 +263,8 @@ class RenderPool:
         """Ask a worker to exit, kill it if it does not, and reap it."""
         with contextlib.suppress(OSError, ValueError):
             worker.conn.send(None)
-        worker.process.join(STOP_SECONDS)
-        if worker.process.is_alive():
-            _kill(worker)
-            worker.process.join(STOP_SECONDS)
+        worker.join(STOP_SECONDS)
+        if worker.is_alive():
+            worker.kill()
+            worker.join(STOP_SECONDS)
         worker.conn.close()
-
-
-def _kill(worker: _Worker) -> None:
-    if worker.process.is_alive():
-        worker.process.kill()
