@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import csv
+import functools
 import json
 import os
 import platform
@@ -192,6 +193,51 @@ def bench_server(rounds: int, report: list[str]) -> dict[str, float]:
     return result
 
 
+def bench_hostile(limit: float = 10.0) -> dict[str, float]:
+    """(c) continued: a section with a slow SVG fails its own request within LIMIT while others are answered."""
+    import tempfile
+    import threading
+
+    from leaflets.web import background_server, create_app
+    from tests.conftest import section_text, write_tree
+    from tests.test_web_pool import slow_svg
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-hostile-"))
+    root = write_tree(folder / "project", {
+        "content/images/slow.svg": slow_svg(),
+        "content/sections/slow.md": section_text("Slow", "Dots.\n\n![Dots](content/images/slow.svg)"),
+        "content/sections/alpha.md": section_text("Alpha section", "Alpha words come first."),
+        "content/leaflets/slow.yaml": "title: A slow leaflet\nsections: [slow]\n",
+        "content/leaflets/small.yaml": "title: A small leaflet\nsections: [alpha]\n",
+        "content/glossary.yaml": "terms:\n  - term: alpha\n    meaning: The first letter.\n",
+    })
+    app = create_app(root, workers=2, render_seconds=limit)
+    app.extensions["leaflets"].renders.warm()
+    slow: dict[str, float] = {}
+
+    def post_slow() -> None:
+        started = time.perf_counter()
+        try:
+            post(base, "slow", DETAILS)
+            slow["status"] = 200
+        except urllib.error.HTTPError as exc:
+            slow["status"] = exc.code
+        slow["seconds"] = time.perf_counter() - started
+
+    try:
+        with background_server(app) as base:
+            thread = threading.Thread(target=post_slow)
+            thread.start()
+            time.sleep(0.5)
+            others = [post(base, "small", DETAILS) for _ in range(5)]
+            thread.join(timeout=10 * limit)
+    finally:
+        app.extensions["leaflets"].renders.close()
+        shutil.rmtree(folder, ignore_errors=True)
+    return {"slow_status": slow.get("status", 0), "slow_seconds": slow.get("seconds", float("nan")),
+            "limit": limit, "others_max_seconds": max(others), "others_answered": len(others)}
+
+
 def bench_memory(renders_count: int) -> list[tuple[int, int, int]]:
     """(d): RSS of each worker after each personalised render through the pool (no recycling)."""
     from leaflets.assemble import plan_leaflet
@@ -205,7 +251,8 @@ def bench_memory(renders_count: int) -> list[tuple[int, int, int]]:
     library = Library(project)
     recipes = sorted(library.recipe_ids)[:3]
     series: list[tuple[int, int, int]] = []
-    with RenderPool(seconds=120, max_tasks=renders_count + 1, warm=lambda: warm_renderer(project)) as pool:
+    warm = functools.partial(warm_renderer, project)  # runs in the fork server, so it must pickle
+    with RenderPool(seconds=120, max_tasks=renders_count + 1, warm=warm) as pool:
         for start in range(0, renders_count, 20):
             futures = []
             for n in range(start, min(renders_count, start + 20)):
@@ -263,6 +310,7 @@ def main() -> int:
         return min(run[index] for run in runs[key]) / count  # best of the rounds: least disturbed
 
     server = bench_server(args.rounds, notes)
+    server.update(bench_hostile())
     (WORK.parent / "speed-server.json").write_text(json.dumps(server), "utf-8")
     memory = bench_memory(args.renders)
     lines = [f"Measured {started} with `python benchmarks/bench_speed.py --rounds {args.rounds} --rows {args.rows} "

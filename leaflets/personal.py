@@ -14,9 +14,13 @@ from .slots import LAST_FIT, CoverSlot, cover_slot, slot_overflows, stand_ins
 from .splice import PageMap, join, page_map, short_document
 
 GENERIC_LAYOUTS = 12
-"""Generic layouts kept per worker (leaflet, content, variant, paper, site, details given): a few MB each."""
+"""Generic layouts kept per worker (leaflet, content version, variant, paper, language): a few MB each."""
 
-_generic: OrderedDict[str, tuple[Any, PageMap]] = OrderedDict()
+GenericKey = tuple[str, str, str, str, str]
+"""(leaflet, content version, variant, paper, language); the content version is a digest of the generic
+HTML and stylesheets, so it covers the site profile, the shape of the details and the team's name and phone."""
+
+_generic: OrderedDict[GenericKey, tuple[Any, PageMap]] = OrderedDict()
 stats = {"reused": 0, "full": 0, "generic": 0}
 """How each personalised PDF was made in this process (for tests and benchmarks; no detail is kept)."""
 
@@ -74,7 +78,9 @@ def _generic_layout(plan: LeafletPlan, project: Project, renderer: Any, slot: Co
     shape = CoverSlot(slot.rows) if slot else None
     html = _html(replace(plan, details=stand_ins(plan.details)), project, shape)
     sheets = stylesheet_names(plan.options, project)
-    key = hashlib.sha256("\0".join([str(project.root), *sheets, html]).encode("utf-8")).hexdigest()
+    version = hashlib.sha256("\0".join([str(project.root), *sheets, html]).encode("utf-8")).hexdigest()
+    options = plan.options
+    key = (plan.id, version, options.variant, options.paper or "", getattr(options, "language", None) or "en")
     if key in _generic:
         _generic.move_to_end(key)
         return _generic[key]
