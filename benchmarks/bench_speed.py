@@ -271,18 +271,8 @@ def slope_per_100(points: list[tuple[float, float]]) -> float:
     return 100 * sum((x - mx) * (y - my) for x, y in points) / sum((x - mx) ** 2 for x, _ in points)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--rows", type=int, default=200)
-    parser.add_argument("--naive-rows", type=int, default=20)
-    parser.add_argument("--renders", type=int, default=1000)
-    args = parser.parse_args()
-    shutil.rmtree(WORK, ignore_errors=True)
-    WORK.mkdir(parents=True)
-    load = os.getloadavg()
-    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    notes: list[str] = []
+def run_interleaved(args: argparse.Namespace) -> tuple[dict[str, list[tuple[float, float]]], int]:
+    """(a) and (b), interleaved round by round: A B C, A B C ...; returns the runs and the set's job count."""
     html_dir = WORK / "set-html"
     html_dir.mkdir()
     set_files = set_html(html_dir)
@@ -294,7 +284,7 @@ def main() -> int:
     leaflets_cli = str(BIN / "leaflets")
     runs: dict[str, list[tuple[float, float]]] = {k: [] for k in ("batch", "naive1", "naive2", "csv", "rows1",
                                                                     "rows2")}
-    for _ in range(args.rounds):  # interleaved: A B C, A B C ...
+    for _ in range(args.rounds):
         runs["batch"].append(timed([leaflets_cli, "batch", "content/sets/kidney-advanced.yaml", "--force", "-o",
                                     str(WORK / "batch"), "--root", str(REPO)]))
         runs["naive1"].append(naive(set_files, 1))
@@ -303,22 +293,19 @@ def main() -> int:
                                   str(WORK / "csv"), "--data", str(data), "--root", str(REPO)]))
         runs["rows1"].append(naive(sample, 1))
         runs["rows2"].append(naive(sample, 2))
-    jobs, rows_n = len(set_files), args.rows
     (WORK.parent / "speed-runs.json").write_text(json.dumps(runs), "utf-8")  # kept if a later part fails
+    return runs, len(set_files)
+
+
+def report_lines(args: argparse.Namespace, runs: dict[str, list[tuple[float, float]]], jobs: int,
+                 server: dict[str, float], memory: list[tuple[int, int, int]]) -> tuple[list[str], dict[str, float]]:
+    """The Markdown tables and the ratios."""
+    rows_n = args.rows
 
     def per(key: str, count: int, index: int) -> float:
         return min(run[index] for run in runs[key]) / count  # best of the rounds: least disturbed
 
-    server = bench_server(args.rounds, notes)
-    server.update(bench_hostile())
-    (WORK.parent / "speed-server.json").write_text(json.dumps(server), "utf-8")
-    memory = bench_memory(args.renders)
-    lines = [f"Measured {started} with `python benchmarks/bench_speed.py --rounds {args.rounds} --rows {args.rows} "
-             f"--naive-rows {args.naive_rows} --renders {args.renders}`. Machine: {os.cpu_count()} CPUs, Python "
-             f"{platform.python_version()}. Load average at the start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
-             f"(at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}). Best of {args.rounds} interleaved "
-             "rounds per figure; CPU includes every worker process.", "",
-             "| what | wall per leaflet | CPU per leaflet |", "|---|---|---|"]
+    lines = ["| what | wall per leaflet | CPU per leaflet |", "|---|---|---|"]
     for key, label, count in (("batch", f"(a) batch --force, set of {jobs} jobs", jobs),
                               ("naive1", "(a) naive, one at a time", jobs),
                               ("naive2", "(a) naive, two at a time", jobs),
@@ -349,8 +336,35 @@ def main() -> int:
         late = [(d, mb) for d, mb in points if d >= 100]
         lines.append(f"- worker {pid}: {', '.join(shown)} MB; {slope_per_100(late):+.2f} MB per 100 renders "
                      "after the first 100")
-    lines += notes
-    text = "\n".join(lines)
+    return lines, ratios
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rows", type=int, default=200)
+    parser.add_argument("--naive-rows", type=int, default=20)
+    parser.add_argument("--renders", type=int, default=1000)
+    args = parser.parse_args()
+    shutil.rmtree(WORK, ignore_errors=True)
+    WORK.mkdir(parents=True)
+    load = os.getloadavg()
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    notes: list[str] = []
+    runs, jobs = run_interleaved(args)
+    load_ab = os.getloadavg()
+    server = bench_server(args.rounds, notes)
+    server.update(bench_hostile())
+    (WORK.parent / "speed-server.json").write_text(json.dumps(server), "utf-8")
+    load_c = os.getloadavg()
+    memory = bench_memory(args.renders)
+    head = [f"Measured {started} with `python benchmarks/bench_speed.py --rounds {args.rounds} --rows {args.rows} "
+            f"--naive-rows {args.naive_rows} --renders {args.renders}`. Machine: {os.cpu_count()} CPUs, Python "
+            f"{platform.python_version()}. Load average at the start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; "
+            f"after (a)+(b): {load_ab[0]:.2f}; after (c): {load_c[0]:.2f}; at the end: {os.getloadavg()[0]:.2f}. "
+            f"Best of {args.rounds} interleaved rounds per figure; CPU includes every worker process.", ""]
+    lines, ratios = report_lines(args, runs, jobs, server, memory)
+    text = "\n".join([*head, *lines, *notes])
     (WORK.parent / "speed.md").write_text(text + "\n", "utf-8")
     (WORK.parent / "speed.json").write_text(json.dumps({"runs": runs, "server": server, "ratios": ratios,
                                                         "memory": memory}, indent=1), "utf-8")

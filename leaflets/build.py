@@ -117,6 +117,7 @@ def leaflet_html(plan: LeafletPlan, project: Project, link_styles: bool, slot: C
 def screen_html(plan: LeafletPlan, project: Project) -> str:
     """The self-contained HTML edition: styles, fonts and pictures inlined; a skip link; no base address."""
     from .htmlfile import SCREEN_STYLESHEET, data_uri, inline_stylesheets
+    from .slots import LAST_FIT, cover_slot
 
     target = qr_target(plan.site, plan.id)
     site = plan.site
@@ -124,6 +125,7 @@ def screen_html(plan: LeafletPlan, project: Project) -> str:
     names = [*stylesheet_names(plan.options, project), SCREEN_STYLESHEET]
     return render_html(
         plan, project, link_styles=False, qr_svg=qr_img(target) if target else None,
+        slot=cover_slot(plan.details, LAST_FIT),  # on a screen the details' boxes grow with the text
         inline_css=inline_stylesheets(names, project.folders("styles")),
         skip_link=True, base_href=None, logo_href=data_uri(logo) if logo and logo.is_file() else None,
     )
