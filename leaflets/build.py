@@ -140,6 +140,11 @@ def _render_pdf(plan: LeafletPlan, project: Project, renderer, reuse: bool = Fal
     from .render import MissingGlyphs
 
     try:
+        if reuse and plan.details.printed() and not plan.urgent_first and plan.options.variant == "standard":
+            from .personal import urgent_box_moves
+
+            if urgent_box_moves(plan, project, renderer):  # known before rendering: no render thrown away
+                plan = dataclasses.replace(plan, urgent_first=True)
         pdf = _pdf(plan, project, renderer, reuse)
         if not plan.urgent_first and (urgent_box_page(pdf) or 0) > 2:
             # The cover and contents filled page 1, so the box went to page 3: put it before the contents.

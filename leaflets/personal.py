@@ -41,6 +41,14 @@ def personal_pdf(plan: LeafletPlan, project: Project, renderer: Any, reuse: bool
         return full_pdf(plan, project, renderer)
 
 
+def urgent_box_moves(plan: LeafletPlan, project: Project, renderer: Any) -> bool:
+    """True when the urgent box would start after page 2, read from the cached generic layout (whose
+    pages break exactly where this leaflet's do, or earlier), so a warm worker asks for "urgent first"
+    before rendering instead of after."""
+    _, generic_map = _generic_layout(plan, project, renderer, cover_slot(plan.details))
+    return generic_map.anchors.get("urgent", 0) > 1
+
+
 def full_pdf(plan: LeafletPlan, project: Project, renderer: Any) -> bytes:
     """The whole leaflet laid out, the slot's text made smaller step by step until it fits (the reference)."""
     base_url, sheets = project.root.as_uri() + "/", stylesheet_names(plan.options, project)

@@ -89,3 +89,16 @@ def test_a_name_never_moves_a_page_break() -> None:
         assert name in text
         counts.add(re.findall(r"Page 1 of (\d+)", text)[0])
     assert len(counts) == 1
+
+
+def test_a_long_cover_puts_the_urgent_box_first_the_same_way_with_reuse() -> None:
+    """Five details on the cover push the urgent box past page 2: both ways move it before the contents."""
+    [plan] = plans_for(LIBRARY, BuildRequest(leaflets=("immunotherapy",), details=Details(**PEOPLE[3]),
+                                             options=PrintOptions("standard", "a4")))
+    renderer = get_renderer(PROJECT)
+    full = render_plan(plan, PROJECT, renderer=renderer)
+    before = dict(personal.stats)
+    reused = render_plan(plan, PROJECT, renderer=renderer, reuse=True)
+    assert full.plan.urgent_first and reused.plan.urgent_first
+    assert reused.files == full.files
+    assert personal.stats["reused"] == before["reused"] + 1 and personal.stats["full"] == before["full"]
