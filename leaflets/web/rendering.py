@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from io import BytesIO
 from typing import TYPE_CHECKING
@@ -47,6 +48,8 @@ class Renders:
         self.project = project
         self.pool = RenderPool(workers=workers, seconds=seconds or RENDER_SECONDS, queue_limit=queue_limit,
                                warm=functools.partial(warm_renderer, project))
+        # An app dropped without close() (a test, a script) still stops its fork server and workers.
+        weakref.finalize(self, self.pool.close, True)
 
     def render(self, plan: LeafletPlan, background: bool = False, output_format: str = "pdf") -> RenderedLeaflet:
         """Render one plan in a worker; BACKGROUND work (pictures) waits behind every nurse's request."""
