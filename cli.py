@@ -119,6 +119,9 @@ def build(
         bool, typer.Option("--approved-only", help="Refuse leaflets with draft (unapproved) sections.")
     ] = False,
     html: Annotated[bool, typer.Option("--html", help="Also write the assembled HTML.")] = False,
+    lang: Annotated[
+        Optional[str], typer.Option("--lang", help="Language: en or fr (default: the site profile's first).")
+    ] = None,
     root: RootOption = None,
     debug: DebugOption = False,
 ) -> None:
@@ -131,7 +134,7 @@ def build(
     written = build_from_options(
         leaflets=leaflets or [], out_dir=out, site=site, pairs=set_ or [], details_file=details,
         sections=sections, title=title, all_leaflets=all_leaflets, variant=variant, paper=paper,
-        print_ready=print_ready, approved_only=approved_only, html=html, root=root,
+        print_ready=print_ready, approved_only=approved_only, html=html, root=root, language=lang,
     )
     for path in written:
         typer.echo(f"Wrote {path}")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .assemble import LeafletPlan, plan_leaflet, render_html, stylesheet_names
 from .errors import ContentError, InputError, RenderError
+from .i18n import DEFAULT_LANGUAGE, gettext_for
 from .library import Library
 from .options import PrintOptions
 from .output import clean_partials, prepare_folder, write_atomic
@@ -78,6 +79,11 @@ def plans_for(library: Library, request: BuildRequest) -> list[LeafletPlan]:
                     f"{plan.id}: not built with --approved-only: draft sections {', '.join(drafts)} "
                     "need clinical approval (status: approved)"
                 )
+            if plan.stale:
+                raise ContentError(
+                    f"{plan.id}: not built with --approved-only: the '{plan.language}' translation is out of date "
+                    f"for {', '.join(plan.stale)} (the English changed; 'leaflets check' lists them)"
+                )
     return plans
 
 
@@ -94,7 +100,7 @@ def render_plan(plan: LeafletPlan, project: Project, renderer=None, html: bool =
     pdf = renderer.render(
         leaflet_html(plan, project, link_styles=False), project.root.as_uri() + "/", stylesheet_names(options)
     )
-    if not plan.urgent_first and (urgent_box_page(pdf) or 0) > 2:
+    if not plan.urgent_first and (urgent_box_page(pdf, plan.language) or 0) > 2:
         # The cover and contents filled page 1, so the box went to page 3: put it before the contents.
         plan = dataclasses.replace(plan, urgent_first=True)
         pdf = renderer.render(
@@ -113,16 +119,17 @@ def render_plan(plan: LeafletPlan, project: Project, renderer=None, html: bool =
     return RenderedLeaflet(plan, files)
 
 
-URGENT_BOOKMARK = "Get help straight away if"
+URGENT_BOOKMARK = "Get help straight away if…"
 
 
-def urgent_box_page(pdf: bytes) -> int | None:
+def urgent_box_page(pdf: bytes, language: str = DEFAULT_LANGUAGE) -> int | None:
     """The page (from 1) where the "Get help straight away if..." box starts, from the PDF's bookmarks."""
     from pypdf import PdfReader
 
+    bookmark = gettext_for(language, URGENT_BOOKMARK).rstrip("…")
     reader = PdfReader(io.BytesIO(pdf))
     for item in reader.outline:
-        if not isinstance(item, list) and str(item.title).startswith(URGENT_BOOKMARK):
+        if not isinstance(item, list) and str(item.title).startswith(bookmark):
             return reader.get_destination_page_number(item) + 1
     return None
 
@@ -169,13 +176,17 @@ def build_from_options(
     approved_only: bool,
     html: bool,
     root: Path | None,
+    language: str | None = None,
 ) -> list[Path]:
     """Build from command-line style options (shared by the CLI and scripts)."""
     from .personal import load_details
+    from .translations import check_site_language
 
     details = load_details(details_file, pairs)
-    if paper is None:
-        paper = Library(find_project(root)).site(site).file.paper
+    profile = Library(find_project(root)).site(site)
+    paper = paper or profile.file.paper
+    language = language or profile.file.languages[0]
+    check_site_language(profile, language)
     request = BuildRequest(
         leaflets=tuple(leaflets),
         sections=tuple(s.strip() for s in (sections or "").split(",") if s.strip()),
@@ -183,7 +194,7 @@ def build_from_options(
         all_leaflets=all_leaflets,
         site=site,
         details=details,
-        options=PrintOptions(variant=variant, paper=paper, print_ready=print_ready),
+        options=PrintOptions(variant=variant, paper=paper, print_ready=print_ready, language=language),
         approved_only=approved_only,
     )
     if sections is not None and not request.sections:

@@ -40,6 +40,10 @@ class Section:
     body_line: int = 1
     front_lines: FrontTexts = ()
     locale: str | None = None
+    source_path: Path | None = None
+    """For a translation: the English section it translates."""
+    stale: bool = False
+    """For a translation: the English section has changed since it was translated."""
 
     @property
     def title(self) -> str:
@@ -83,7 +87,7 @@ def section_id(path: Path) -> str:
     return path.name.rsplit(".", 1)[0]
 
 
-def load_section(path: Path, locales: Locales | None = None) -> Section:
+def load_section(path: Path, locales: Locales | None = None, meta_model: type[SectionMeta] = SectionMeta) -> Section:
     """Read and validate one section file (placeholders and locale blocks against LOCALES)."""
     sid = section_id(path)
     if problem := file_id_problem(path):
@@ -97,7 +101,7 @@ def load_section(path: Path, locales: Locales | None = None) -> Section:
     document = parse_yaml(match.group(1), path, line_offset=1)
     if not isinstance(document.data, dict):
         raise ContentError.at(path, "front matter must be YAML keys and values (title: ...)", 2)
-    meta = validate(SectionMeta, document)
+    meta = validate(meta_model, document)
     body = text[match.end() :]
     if not body.strip():
         raise ContentError.at(path, "has no text after the front matter; write the section below the second '---'")

@@ -37,6 +37,10 @@ class Recipe:
     path: Path
     file: RecipeFile
     source_text: str
+    source_path: Path | None = None
+    """For a translation: the English recipe it translates."""
+    stale: bool = False
+    """For a translation: the English recipe has changed since it was translated."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,8 @@ def closest(name: str, choices: list[str]) -> str:
 
 class Library:
     """Loads content files on demand, each once, and reports unknown ids with the closest names."""
+
+    language = "en"
 
     def __init__(self, project: Project) -> None:
         self.project = project
@@ -217,6 +223,10 @@ class Library:
                                     for n in DRUG_TEXT_FIELDS if getattr(drug, n)})
             for drug in self.drugs
         ]
+
+    def stale_shared(self) -> list[str]:
+        """Shared files whose translation is out of date: none, in the language the content is written in."""
+        return []
 
     def shared_files(self) -> list[Path]:
         """Content files every leaflet may depend on (glossary, drugs, locales, safety rules)."""

@@ -28,6 +28,7 @@ def text_problem(value: str) -> str | None:
 
 
 ShortText = Annotated[str, Field(min_length=1, max_length=300)]
+Languages = Annotated[list[Literal["en", "fr"]], Field(min_length=1, max_length=10)]
 Variant = Literal["standard", "large-print", "booklet"]
 Paper = Literal["a4", "letter"]
 DrugType = Literal["immunotherapy", "cytokine", "vegf-tki", "mtor", "hif2", "hormone", "bone"]
@@ -122,6 +123,10 @@ class SiteFile(_Strict):
     )
     locale: str = Field(default="en-GB", pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")
     paper: Paper = "a4"
+    languages: Languages = Field(
+        default_factory=lambda: ["en"],
+        description="languages its leaflets may be written in, the first the default; French uses fr-<country>",
+    )
 
     @field_validator("logo")
     @classmethod
@@ -187,6 +192,7 @@ class SetFile(_Strict):
     leaflets: Literal["all"] | list[Annotated[str, Field(pattern=ID_PATTERN)]] = "all"
     variants: list[Variant] = Field(default_factory=lambda: ["standard"], min_length=1)
     papers: list[Paper] = Field(default_factory=lambda: ["a4"], min_length=1)
+    languages: Languages = Field(default_factory=lambda: ["en"])
 
 
 class Details(BaseModel):
