@@ -14,6 +14,7 @@ from .library import Library
 from .locales import localise_body
 from .project import find_project
 from .readability import Readability, score
+from .translation_report import LanguageReport, language_report, project_languages, reading_problems
 
 MAX_GRADE = 8.0
 """Flesch-Kincaid grade a section may not exceed (UK reading age 9-11 is about US grade 4-6; 8 is the ceiling)."""
@@ -65,6 +66,7 @@ class CheckReport:
     sections: list[SectionReport]
     mean_grade: float
     problems: list[str]
+    translations: list[LanguageReport] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -176,4 +178,7 @@ def check_content(
         phrases = [term.term, *term.also]
         if not re.search(r"\b(" + "|".join(re.escape(p) for p in phrases) + r")\b", text, re.IGNORECASE):
             overall.append(f"glossary term '{term.term}' is not used by any section")
-    return CheckReport(sections=reports, mean_grade=mean, problems=overall)
+    translations = [language_report(library, code) for code in project_languages(library)]
+    for language in translations:
+        overall.extend(language.problems + reading_problems(language))
+    return CheckReport(sections=reports, mean_grade=mean, problems=overall, translations=translations)
