@@ -250,7 +250,7 @@ def translations(
 @friendly_errors
 def translations_export(
     lang: LangOption,
-    out: Annotated[Optional[Path], typer.Option("-o", "--out", help="The PO file to write (default: <lang>.po).")] = None,
+    out: Annotated[Optional[Path], typer.Option("-o", "--out", help="The PO file (default: <lang>.po).")] = None,
     root: RootOption = None,
     debug: DebugOption = False,
 ) -> None:

@@ -42,6 +42,7 @@ from .output import clean_partials, prepare_folder, write_atomic
 from .personal import details_from_mapping
 from .project import Project, find_project
 from .schema import DETAIL_KEYS, ID_PATTERN, Details
+from .translations import check_site_language
 
 log = logging.getLogger("leaflets")
 
@@ -58,7 +59,7 @@ GC_THRESHOLD = (10_000, 10, 10)
 collection after every leaflet keeps memory flat, since layout trees are cyclic and outlive young collections."""
 VARIANT_COST = {"standard": 1.0, "large-print": 1.3, "booklet": 1.8}
 """Rough render cost of each variant, so the longest jobs start first and no worker is left with a long tail."""
-DATA_COLUMNS = ("leaflet", "id", "variant", "paper", *DETAIL_KEYS)
+DATA_COLUMNS = ("leaflet", "id", "variant", "paper", "lang", *DETAIL_KEYS)
 PRIVATE = "[personal detail]"
 
 _ID = re.compile(ID_PATTERN)
@@ -81,10 +82,11 @@ class BatchJob:
     details: dict[str, str] = field(default_factory=dict, hash=False)
     row: int | None = None
     prefix: str = ""
+    language: str = "en"
 
     @property
     def options(self) -> PrintOptions:
-        return PrintOptions(variant=self.variant, paper=self.paper)
+        return PrintOptions(variant=self.variant, paper=self.paper, language=self.language)
 
     def output_name(self, rendered: str) -> str:
         """The file name in the output folder: personalised files get the row or id in front."""
@@ -101,9 +103,10 @@ class BatchJob:
     @property
     def label(self) -> str:
         """How messages name the job: the leaflet and format, and the CSV row; never a personal detail."""
+        lang = "" if self.language == "en" else f", {self.language}"
         if self.row is not None:
-            return f"row {self.row} ({self.leaflet}, {self.variant}, {self.paper})"
-        return f"{self.leaflet} ({self.variant}, {self.paper})"
+            return f"row {self.row} ({self.leaflet}, {self.variant}, {self.paper}{lang})"
+        return f"{self.leaflet} ({self.variant}, {self.paper}{lang})"
 
 
 @dataclass(frozen=True)
@@ -146,6 +149,7 @@ class JobRecord:
             "leaflet": job.leaflet,
             "variant": job.variant,
             "paper": job.paper,
+            "lang": job.language,
             "row": job.row,
             "status": self.status,
             "seconds": round(self.seconds, 3),
@@ -254,13 +258,18 @@ def jobs_from_set(leaflet_set: LeafletSet, library: Library, out_dir: Path) -> l
     jobs: list[BatchJob] = []
     seen: set[tuple[str, ...]] = set()
     root, out = str(library.project.root), str(out_dir.resolve())
+    languages = list(dict.fromkeys(leaflet_set.file.languages))
+    for language in languages:
+        check_site_language(library.site(leaflet_set.file.site), language)
     for leaflet in library.set_leaflets(leaflet_set):
-        for variant in dict.fromkeys(leaflet_set.file.variants):
-            for paper in dict.fromkeys(leaflet_set.file.papers):
-                job = BatchJob(len(jobs), root, out, leaflet, leaflet_set.file.site, variant, paper)
-                if job.outputs not in seen:
-                    seen.add(job.outputs)
-                    jobs.append(job)
+        for language in languages:
+            for variant in dict.fromkeys(leaflet_set.file.variants):
+                for paper in dict.fromkeys(leaflet_set.file.papers):
+                    job = BatchJob(len(jobs), root, out, leaflet, leaflet_set.file.site, variant, paper,
+                                   language=language)
+                    if job.outputs not in seen:
+                        seen.add(job.outputs)
+                        jobs.append(job)
     return jobs
 
 
@@ -336,6 +345,10 @@ def jobs_from_data(
         paper = values.get("paper") or default_paper
         if paper not in PAPERS:
             row_problems.append(Problem(f"paper: must be one of {', '.join(PAPERS)}", where))
+        language = values.get("lang") or leaflet_set.file.languages[0]
+        if language not in leaflet_set.file.languages:
+            row_problems.append(Problem(f"lang: must be one of this set's languages: "
+                                        f"{', '.join(leaflet_set.file.languages)}", where))
         try:
             details = details_from_mapping({k: v for k, v in values.items() if k in DETAIL_KEYS and v}, where)
         except InputError as exc:
@@ -346,7 +359,7 @@ def jobs_from_data(
             continue
         prefix = slugify(values["id"]) if values.get("id") else f"row-{number:04d}"
         job = BatchJob(len(jobs), root, out, leaflet, leaflet_set.file.site, variant, paper,
-                       details=details.present(), row=number, prefix=prefix)
+                       details=details.present(), row=number, prefix=prefix, language=language)
         clash = next((owners[name] for name in job.outputs if name in owners), None)
         if clash is not None:
             problems.append(Problem(f"id: gives the same file name as row {clash}; each row needs its own id", where))
@@ -539,24 +552,26 @@ def plan_records(
     sizes: dict[str, int] = {}
     records = []
     for job in jobs:
-        if job.leaflet not in inputs:
-            known = cache.known_inputs(job.leaflet, job.site, digests, project)
+        edition = PrintOptions(language=job.language).named(job.leaflet)  # bone-metastases, bone-metastases.fr
+        if edition not in inputs:
+            known = cache.known_inputs(edition, job.site, digests, project)
             if known is not None:  # none of its files changed: no need to parse them again
-                inputs[job.leaflet] = (known["digest"], None)
-                sizes[job.leaflet] = int(known.get("weight", 0))
+                inputs[edition] = (known["digest"], None)
+                sizes[edition] = int(known.get("weight", 0))
             else:
                 try:
-                    plan = plan_leaflet(library, library.recipe(job.leaflet), site_id=job.site)
+                    plan = plan_leaflet(library, library.recipe(job.leaflet), site_id=job.site,
+                                        options=PrintOptions(language=job.language))
                     paths = [*plan.input_files, *extra_inputs(plan, project), *optional_inputs(project, job.site)]
                     names = list(dict.fromkeys(input_name(path, project) for path in paths))
                     digest = inputs_digest(names, digests, project)
-                    sizes[job.leaflet] = sum(len(s.body) for s in plan.sections)
-                    cache.remember_inputs(job.leaflet, job.site, names, digest, sizes[job.leaflet])
-                    inputs[job.leaflet] = (digest, None)
+                    sizes[edition] = sum(len(s.body) for s in plan.sections)
+                    cache.remember_inputs(edition, job.site, names, digest, sizes[edition])
+                    inputs[edition] = (digest, None)
                 except Exception as exc:  # a broken recipe or section fails its own jobs only
-                    inputs[job.leaflet] = (None, _one_line(exc))
-        digest, error = inputs[job.leaflet]
-        record = JobRecord(job, weight=(2000 + sizes.get(job.leaflet, 0)) * VARIANT_COST.get(job.variant, 1.0))
+                    inputs[edition] = (None, _one_line(exc))
+        digest, error = inputs[edition]
+        record = JobRecord(job, weight=(2000 + sizes.get(edition, 0)) * VARIANT_COST.get(job.variant, 1.0))
         if digest is None:
             record.status, record.error = "failed", error
             cache.forget(job.outputs)

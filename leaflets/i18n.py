@@ -123,5 +123,6 @@ def number_problem(value: str, locale_code: str) -> str | None:
     match = re.fullmatch(r"\d+([.,])\d+", value)
     symbol = get_decimal_symbol(babel_locale(locale_code))
     if match and match.group(1) != symbol:
-        return f"'{value}' is a number: {locale_code} writes it with '{symbol}' ({value.replace(match.group(1), symbol)})"
+        fixed = value.replace(match.group(1), symbol)
+        return f"'{value}' is a number: {locale_code} writes it with '{symbol}' ({fixed})"
     return None
