@@ -215,7 +215,6 @@ def batch(
 
 
 translations_app = typer.Typer(
-    help="Translations: what is translated, missing, stale and approved; PO files for translators.",
     add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None,
 )
 app.add_typer(translations_app, name="translations")

@@ -250,6 +250,8 @@ def page_css(plan: LeafletPlan) -> str:
             f'@page {{ @top-right {{ content: {mark};{lines} }} }}'
             f'@page :first {{ @top-right {{ content: {mark};{lines} }} }}'
         )
+    if plan.stale:  # the warning needs the whole header: the running title gives way
+        rules.append("@page { @top-left { content: none; } }")
     if plan.language != DEFAULT_LANGUAGE:
         rules.append(page_number_css(plan))
     return "\n".join(rules)
