@@ -52,6 +52,7 @@ from .personal import details_from_mapping
 from .project import PACKAGE_ROOT, Project, find_project
 from .rules import BrokenRule, ad_hoc_warning, broken_rules, missing_sections
 from .schema import DETAIL_KEYS, Details
+from .translations import check_site_language
 
 if TYPE_CHECKING:  # pragma: no cover
     from waitress.server import BaseWSGIServer, MultiSocketServer
@@ -100,7 +101,8 @@ LAYOUTS: dict[str, tuple[str, str, str]] = {
     "booklet-print": ("booklet", "booklet", "Booklet: print file to fold"),
 }
 PAPER_LABELS = {"a4": "A4", "letter": "US Letter"}
-API_OPTION_KEYS = ("details", "site", "variant", "paper", "file", "print_ready")
+API_OPTION_KEYS = ("details", "site", "variant", "paper", "file", "print_ready", "lang")
+LANGUAGE_LABELS = {"en": "English", "fr": "Français (French)"}
 
 PAGE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
@@ -395,7 +397,8 @@ def section_choices(library: Library) -> tuple[list[dict[str, Any]], list[str]]:
 
 
 def site_choices(library: Library) -> list[dict[str, str]]:
-    sites = [{"id": "default", "name": library.site(None).file.name, "paper": library.site(None).file.paper}]
+    default = library.site(None).file
+    sites = [{"id": "default", "name": default.name, "paper": default.paper, "languages": default.languages}]
     for sid in library.site_ids:
         if sid == "default":
             continue
@@ -403,8 +406,14 @@ def site_choices(library: Library) -> list[dict[str, str]]:
             site = library.site(sid)
         except LeafletError:
             continue
-        sites.append({"id": sid, "name": site.file.name, "paper": site.file.paper})
+        sites.append({"id": sid, "name": site.file.name, "paper": site.file.paper, "languages": site.file.languages})
     return sites
+
+
+def language_choices(sites: list[dict[str, Any]]) -> dict[str, str]:
+    """The languages any site offers, for the form's language choice (none shown when there is only one)."""
+    offered = dict.fromkeys(code for site in sites for code in site.get("languages", ["en"]))
+    return {code: LANGUAGE_LABELS.get(code, code) for code in offered} if len(offered) > 1 else {}
 
 
 # -- reading requests ----------------------------------------------------------------------------------
@@ -457,7 +466,11 @@ def order_from(values: Mapping[str, Any], library: Library, details: Mapping[str
     file = values.get("file") or "reading"
     if file not in ("reading", "booklet"):
         raise InputError("file must be 'reading' or 'booklet'")
-    options = PrintOptions(variant=variant, paper=paper, print_ready=print_ready)
+    language = values.get("lang") or site.file.languages[0]
+    if not isinstance(language, str):
+        raise InputError("lang must be a language code, for example \"fr\"")
+    check_site_language(site, language)
+    options = PrintOptions(variant=variant, paper=paper, print_ready=print_ready, language=language)
     if file == "booklet" and variant != "booklet":
         raise InputError("file 'booklet' needs variant 'booklet'")
     return Order(checked, site_id, options, file)
@@ -470,7 +483,8 @@ def form_order(library: Library) -> Order:
     if layout not in LAYOUTS:
         raise InputError(f"unknown layout '{layout[:40]}': choose one of {', '.join(LAYOUTS)}")
     variant, file, _label = LAYOUTS[layout]
-    values = {"site": form.get("site") or None, "variant": variant, "paper": form.get("paper") or None, "file": file}
+    values = {"site": form.get("site") or None, "variant": variant, "paper": form.get("paper") or None, "file": file,
+              "lang": form.get("lang") or None}
     return order_from(values, library, {k: form.get(k, "") for k in DETAIL_KEYS})
 
 
@@ -1011,6 +1025,7 @@ def _common_form_context(library: Library, errors: list[tuple[str | None, str]] 
         "layouts": {k: v[2] for k, v in LAYOUTS.items()},
         "papers": {p: PAPER_LABELS.get(p, p) for p in PAPERS},
         "sites": site_choices(library),
+        "languages": language_choices(site_choices(library)),
     }
 
 

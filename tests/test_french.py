@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
@@ -287,3 +288,24 @@ def test_batch_builds_a_set_in_both_languages(tmp_path: Path, runner: CliRunner)
     assert good.exit_code == 0, good.output
     pdf = tmp_path / "clinic" / "row-0001-bone-metastases.fr-letter.pdf"
     assert "Préparé pour Sam Tremblay" in " ".join(pdf_text(pdf))
+
+
+# -- the web page and the API --------------------------------------------------------------------------------
+
+
+def test_api_and_web_page_serve_french() -> None:
+    from leaflets.web import create_app
+
+    client = create_app(REPO).test_client()
+    response = client.post("/api/leaflets/bone-metastases/pdf",
+                           json={"site": SITE, "lang": "fr", "details": {"patient_name": "Sam Tremblay"}})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.headers["Content-Disposition"] == 'attachment; filename="bone-metastases.fr-letter.pdf"'
+    with pikepdf.open(io.BytesIO(response.data)) as pdf:
+        assert str(pdf.Root.Lang) == "fr-CA"
+    refused = client.post("/api/leaflets/bone-metastases/pdf", json={"lang": "fr"})
+    assert refused.status_code == 400 and "does not offer français" in refused.get_json()["error"]
+    sites = {s["id"]: s for s in client.get("/api/sites").get_json()}
+    assert sites[SITE]["languages"] == ["en", "fr"]
+    page = client.get("/leaflets/bone-metastases").get_data(as_text=True)
+    assert 'name="lang" value="fr"' in page and "Français" in page

@@ -48,7 +48,7 @@ def check_pdf(path: Path, page_size: tuple[float, float], tables: list[list[str]
         for number, (page, text) in enumerate(zip(pages, texts, strict=True), start=1):
             assert abs(page.width - page_size[0]) < 1 and abs(page.height - page_size[1]) < 1
             assert f"Page {number} de {len(pages)}" in text, (path.name, number)
-            assert all(0 <= c["x0"] and c["x1"] <= page.width - 8 * MM for c in page.chars), (path.name, number)
+            assert all(c["x0"] >= 0 and c["x1"] <= page.width - 8 * MM for c in page.chars), (path.name, number)
             lines = lines_of(page)
             if lines and number < len(pages) - 1:  # the last pages hold the sources and the card
                 top, size, bold, words = lines[-1]
