@@ -31,6 +31,7 @@ _OPEN_QUOTE = re.compile(r"«[ \u00a0\u202f]?")
 _CLOSE_QUOTE = re.compile(r"[ \u00a0\u202f]?»")
 _STRAIGHT_QUOTES = re.compile(r'"([^"\n]+)"')
 _DEGREES = re.compile(r"(\d)[ \u202f]?°")
+_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
 
 
 def check_language(code: str) -> str:
@@ -46,7 +47,8 @@ def babel_locale(locale_code: str) -> str:
 
 
 def french_spacing(text: str) -> str:
-    """French typography: « » with no-break spaces, a no-break space before : ; ! ? and before °."""
+    """French typography: « » with no-break spaces, a no-break space before : ; ! ? and before °, and ’."""
+    text = _APOSTROPHE.sub("’", text)
     text = _STRAIGHT_QUOTES.sub(lambda m: f"«{NBSP}{m.group(1)}{NBSP}»", text)
     text = _OPEN_QUOTE.sub(f"«{NBSP}", text)
     text = _CLOSE_QUOTE.sub(f"{NBSP}»", text)

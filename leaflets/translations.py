@@ -189,8 +189,8 @@ class TranslatedLibrary(Library):
 
     @cached_property
     def glossary(self) -> list[GlossaryTerm]:
-        return [GlossaryTerm(term=t.term, also=t.also, meaning=typeset(t.meaning, self.language))
-                for t in self.glossary_file.terms]
+        return [GlossaryTerm(term=typeset(t.term, self.language), also=[typeset(a, self.language) for a in t.also],
+                             meaning=typeset(t.meaning, self.language)) for t in self.glossary_file.terms]
 
     @cached_property
     def drugs_file(self) -> TranslatedDrugsFile:

@@ -77,11 +77,11 @@ def test_french_leaflet_has_french_words_numbers_and_dates(french_bone: Path) ->
         assert f"Page {number} de {len(pages)}" in page
     assert "Joindre votre équipe de soins" in text  # the contact box
     assert "Ligne 24 heures sur 24" in text and "613-555-0199" in text
-    assert "En cas d'urgence, appelez le 911" in text
+    assert "En cas d’urgence, appelez le 911" in text
     assert "38,3" in text and "38.3" not in text
     assert "Préparé pour Sam Tremblay" in text
     assert re.search(r"Dernière révision \d{1,2} décembre 2026", text)
-    assert "Obtenez de l'aide tout de suite si" in text and "Les mots que nous employons" in text
+    assert "Obtenez de l’aide tout de suite si" in text and "Les mots que nous employons" in text
     assert "évérolimus" in text or "dénosumab" in text  # drug names as French writes them
 
 
@@ -106,6 +106,7 @@ def test_french_typography_in_template_strings_and_sections(tmp_path: Path, runn
         "Il dit «\u00a0oui\u00a0»\u202f! Quoi\u202f? 38,3\u00a0°C\u00a0: fin"
     )
     assert french_spacing("https://example.com/a?b=1 | :--- |") == "https://example.com/a?b=1 | :--- |"
+    assert french_spacing("l'aide") == "l’aide" and "Obtenez de l’aide" in html
 
 
 def test_dates_and_numbers_come_from_babel() -> None:
