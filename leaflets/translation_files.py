@@ -24,7 +24,7 @@ from .i18n import LANGUAGE_NAMES, catalog_path, check_language
 from .library import Library
 from .output import write_atomic
 from .project import find_project
-from .translations import TranslatedSectionMeta, file_hash, text_hash, translation_folder
+from .translations import TranslatedSectionMeta, file_hash, locale_code_for, text_hash, translation_folder
 
 HASH_NOTE = re.compile(r"^source_hash: ([0-9a-f]{12})$", re.MULTILINE)
 SECTION_FIELDS = ("title", "summary")
@@ -137,7 +137,7 @@ def export_po(language: str, out: Path, root: Path | str | None = None) -> tuple
     library = Library(find_project(root))
     if problems := library.validate_all():
         raise ContentError(*problems)
-    locale_code = f"{language}-CA" if language == "fr" else language
+    locale_code = _locale_of(library, language)
     po = polib.POFile(wrapwidth=0)
     po.metadata = {"Project-Id-Version": "leaflets", "Language": language.replace("-", "_"),
                    "MIME-Version": "1.0", "Content-Type": "text/plain; charset=UTF-8",
@@ -148,6 +148,15 @@ def export_po(language: str, out: Path, root: Path | str | None = None) -> tuple
     po.extend(export_entries(library, language, locale_code))
     write_atomic(out, str(po).encode("utf-8"))
     return out, len(po)
+
+
+def _locale_of(library: Library, language: str) -> str:
+    """The locale a language is written for: that of the first site profile offering it (fr-CA for Lakeshore)."""
+    for sid in library.site_ids:
+        site = library.site(sid)
+        if language in site.file.languages:
+            return locale_code_for(site, language)
+    return language
 
 
 # -- import --------------------------------------------------------------------------------------------------
