@@ -29,6 +29,8 @@ MAX_TITLE = 300
 MAX_SECTIONS = 60
 """A leaflet, from a recipe or made on the spot, has at most this many sections."""
 ShortText = Annotated[str, Field(min_length=1, max_length=MAX_TITLE)]
+ShortText = Annotated[str, Field(min_length=1, max_length=300)]
+Languages = Annotated[list[Literal["en", "fr"]], Field(min_length=1, max_length=10)]
 Variant = Literal["standard", "large-print", "booklet"]
 Paper = Literal["a4", "letter"]
 DrugType = Literal["immunotherapy", "cytokine", "vegf-tki", "mtor", "hif2", "hormone", "bone"]
@@ -187,6 +189,10 @@ class SiteFile(_Strict):
     paper: Paper = "a4"
     record: RecordSettings = Field(default_factory=RecordSettings, description="the hand-out record")
     based_on: BasedOn = None
+    languages: Languages = Field(
+        default_factory=lambda: ["en"],
+        description="languages its leaflets may be written in, the first the default; French uses fr-<country>",
+    )
 
     @field_validator("logo")
     @classmethod
@@ -254,6 +260,7 @@ class SetFile(_Strict):
     leaflets: Literal["all"] | list[Annotated[str, Field(pattern=ID_PATTERN)]] = "all"
     variants: list[Variant] = Field(default_factory=lambda: ["standard"], min_length=1)
     papers: list[Paper] = Field(default_factory=lambda: ["a4"], min_length=1)
+    languages: Languages = Field(default_factory=lambda: ["en"])
     based_on: BasedOn = None
 
 

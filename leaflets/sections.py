@@ -38,10 +38,20 @@ class Section:
     body: str
     body_line: int = 1
     front_lines: FrontTexts = ()
+    locale: str | None = None
+    source_path: Path | None = None
+    """For a translation: the English section it translates."""
+    stale: bool = False
+    """For a translation: the English section has changed since it was translated."""
 
     @property
     def title(self) -> str:
         return self.meta.title
+
+    @property
+    def source_text(self) -> str:
+        """The file's text as written, which a translation's source_hash records."""
+        return read_text(self.path)
 
     def for_locale(self, locale: Locale) -> Section:
         """This section as LOCALE's readers see it: other locales' blocks dropped, placeholders filled."""
@@ -82,7 +92,7 @@ def section_id(path: Path) -> str:
     return path.name.rsplit(".", 1)[0]
 
 
-def load_section(path: Path, locales: Locales | None = None) -> Section:
+def load_section(path: Path, locales: Locales | None = None, meta_model: type[SectionMeta] = SectionMeta) -> Section:
     """Read and validate one section file (placeholders and locale blocks against LOCALES)."""
     sid = section_id(path)
     if problem := file_id_problem(path):
@@ -96,7 +106,7 @@ def load_section(path: Path, locales: Locales | None = None) -> Section:
     document = parse_yaml(match.group(1), path, line_offset=1)
     if not isinstance(document.data, dict):
         raise ContentError.at(path, "front matter must be YAML keys and values (title: ...)", 2)
-    meta = validate(SectionMeta, document)
+    meta = validate(meta_model, document)
     body = text[match.end() :]
     if not body.strip():
         raise ContentError.at(path, "has no text after the front matter; write the section below the second '---'")

@@ -16,9 +16,10 @@ from ..library import LeafletSet, Library, closest
 from ..project import Project
 from ..readers import MAX_DATA_BYTES, read_text
 from ..schema import DETAIL_KEYS, ID_PATTERN, Details
+from ..translations import check_site_language
 from ..variants import PAPERS, VARIANTS, PrintOptions
 
-DATA_COLUMNS = ("leaflet", "id", "variant", "paper", *DETAIL_KEYS)
+DATA_COLUMNS = ("leaflet", "id", "variant", "paper", "lang", *DETAIL_KEYS)
 PRIVATE = "[personal detail]"
 
 _ID = re.compile(ID_PATTERN)
@@ -38,11 +39,12 @@ class BatchJob:
     details: dict[str, str] = field(default_factory=dict, hash=False)
     row: int | None = None
     prefix: str = ""
+    language: str = "en"
     record: Any = None  # where this row's hand-out is recorded (leaflets.record.RecordTarget), if anywhere
 
     @property
     def options(self) -> PrintOptions:
-        return PrintOptions(variant=self.variant, paper=self.paper)
+        return PrintOptions(variant=self.variant, paper=self.paper, language=self.language)
 
     def output_name(self, rendered: str) -> str:
         """The file name in the output folder: personalised files get the row or id in front."""
@@ -59,9 +61,10 @@ class BatchJob:
     @property
     def label(self) -> str:
         """How messages name the job: the leaflet and format, and the CSV row; never a personal detail."""
+        lang = "" if self.language == "en" else f", {self.language}"
         if self.row is not None:
-            return f"row {self.row} ({self.leaflet}, {self.variant}, {self.paper})"
-        return f"{self.leaflet} ({self.variant}, {self.paper})"
+            return f"row {self.row} ({self.leaflet}, {self.variant}, {self.paper}{lang})"
+        return f"{self.leaflet} ({self.variant}, {self.paper}{lang})"
 
 
 @dataclass(frozen=True)
@@ -97,17 +100,22 @@ def find_set_file(set_path: Path | str, project: Project) -> Path:
 
 
 def jobs_from_set(leaflet_set: LeafletSet, library: Library, out_dir: Path) -> list[BatchJob]:
-    """Every (leaflet, variant, paper) of a set; jobs that would write the same files are made once."""
+    """Every (leaflet, language, variant, paper) of a set; jobs that would write the same files are made once."""
     jobs: list[BatchJob] = []
     seen: set[tuple[str, ...]] = set()
     root, out = str(library.project.root), str(out_dir.resolve())
+    languages = list(dict.fromkeys(leaflet_set.file.languages))
+    for language in languages:
+        check_site_language(library.site(leaflet_set.file.site), language)
     for leaflet in library.set_leaflets(leaflet_set):
-        for variant in dict.fromkeys(leaflet_set.file.variants):
-            for paper in dict.fromkeys(leaflet_set.file.papers):
-                job = BatchJob(len(jobs), root, out, leaflet, leaflet_set.file.site, variant, paper)
-                if job.outputs not in seen:
-                    seen.add(job.outputs)
-                    jobs.append(job)
+        for language in languages:
+            for variant in dict.fromkeys(leaflet_set.file.variants):
+                for paper in dict.fromkeys(leaflet_set.file.papers):
+                    job = BatchJob(len(jobs), root, out, leaflet, leaflet_set.file.site, variant, paper,
+                                   language=language)
+                    if job.outputs not in seen:
+                        seen.add(job.outputs)
+                        jobs.append(job)
     return jobs
 
 
@@ -135,6 +143,7 @@ def jobs_from_data(
     header, body = _checked_table(data_path)
     allowed = library.set_leaflets(leaflet_set)
     defaults = (leaflet_set.file.variants[0], leaflet_set.file.papers[0])
+    languages = list(leaflet_set.file.languages)
     owners: dict[str, int] = {}
     jobs: list[BatchJob] = []
     problems: list[Problem] = []
@@ -146,13 +155,16 @@ def jobs_from_data(
             continue
         values = {name: cell.strip() for name, cell in zip(header, cells, strict=False) if name}
         row_problems, details = _row_problems(values, allowed, defaults, where)
+        if (values.get("lang") or languages[0]) not in languages:
+            row_problems.append(Problem(f"lang: must be one of this set's languages: {', '.join(languages)}", where))
         if row_problems:
             problems.extend(row_problems)
             continue
         prefix = slugify(values["id"]) if values.get("id") else f"row-{number:04d}"
         job = BatchJob(len(jobs), root, out, values["leaflet"], leaflet_set.file.site,
                        values.get("variant") or defaults[0], values.get("paper") or defaults[1],
-                       details=details.present(), row=number, prefix=prefix)
+                       details=details.present(), row=number, prefix=prefix,
+                       language=values.get("lang") or languages[0])
         clash = next((owners[name] for name in job.outputs if name in owners), None)
         if clash is not None:
             problems.append(Problem(f"id: gives the same file name as row {clash}; each row needs its own id", where))

@@ -68,9 +68,10 @@ def section_choices(library: Library) -> tuple[list[dict[str, Any]], list[str]]:
     return sections, problems
 
 
-def site_choices(library: Library) -> list[dict[str, str]]:
+def site_choices(library: Library) -> list[dict[str, Any]]:
     default = library.site(None)  # the project's own site profile, else the generic one
-    sites = [{"id": default.id, "name": default.file.name, "paper": default.file.paper}]
+    sites: list[dict[str, Any]] = [{"id": default.id, "name": default.file.name, "paper": default.file.paper,
+                                    "languages": default.file.languages}]
     for sid in library.site_ids:
         if sid == default.id:
             continue
@@ -78,8 +79,17 @@ def site_choices(library: Library) -> list[dict[str, str]]:
             site = library.site(sid)
         except LeafletError:
             continue
-        sites.append({"id": sid, "name": site.file.name, "paper": site.file.paper})
+        sites.append({"id": sid, "name": site.file.name, "paper": site.file.paper, "languages": site.file.languages})
     return sites
+
+
+LANGUAGE_LABELS = {"en": "English", "fr": "Français (French)"}
+
+
+def language_choices(sites: list[dict[str, Any]]) -> dict[str, str]:
+    """The languages any site offers, for the form's language choice (none shown when there is only one)."""
+    offered = dict.fromkeys(code for site in sites for code in site.get("languages", ["en"]))
+    return {code: LANGUAGE_LABELS.get(code, code) for code in offered} if len(offered) > 1 else {}
 
 
 def find_choice(library: Library, rid: str) -> LeafletChoice:

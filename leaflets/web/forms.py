@@ -17,12 +17,13 @@ from ..errors import InputError, LeafletError, Problem
 from ..library import Library, closest
 from ..rules import BrokenRule, missing_sections
 from ..schema import DETAIL_KEYS, MAX_TITLE, PRINTED_DETAIL_KEYS, Details
+from ..translations import check_site_language
 from ..variants import PAPERS, PrintOptions
 
 if TYPE_CHECKING:  # pragma: no cover
     from werkzeug.datastructures import MultiDict
 
-from .choices import LeafletChoice, section_choices, site_choices
+from .choices import LeafletChoice, language_choices, section_choices, site_choices
 from .record_routes import keeps_hospital_numbers, teach_back_context
 from .responses import ApiError, preview_message
 from .security import CSRF_FIELD
@@ -40,7 +41,7 @@ LAYOUTS: dict[str, tuple[str, str, str]] = {
     "booklet-print": ("booklet", "booklet", "Booklet: print file to fold"),
 }
 PAPER_LABELS = {"a4": "A4", "letter": "US Letter"}
-API_OPTION_KEYS = ("details", "site", "variant", "paper", "file", "print_ready")
+API_OPTION_KEYS = ("details", "site", "variant", "paper", "file", "print_ready", "lang")
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def order_from(values: Mapping[str, Any], library: Library, details: Mapping[str
     site_id = values.get("site") or None
     if site_id is not None and not isinstance(site_id, str):
         raise InputError(Problem("must be a site profile id (text)", field="site"))
-    library.site(site_id)  # an unknown site is a problem now, before anything renders
+    site = library.site(site_id)  # an unknown site is a problem now, before anything renders
     variant = values.get("variant") or "standard"
     paper = values.get("paper") or None  # None: the site's paper, decided when the leaflet is planned
     if not isinstance(variant, str) or not isinstance(paper, (str, type(None))):
@@ -86,7 +87,11 @@ def order_from(values: Mapping[str, Any], library: Library, details: Mapping[str
     file = values.get("file") or "reading"
     if file not in ("reading", "booklet"):
         raise InputError(Problem("must be 'reading' or 'booklet'", field="file"))
-    options = PrintOptions(variant=variant, paper=paper, print_ready=print_ready)
+    language = values.get("lang") or site.file.languages[0]
+    if not isinstance(language, str):
+        raise InputError(Problem('must be a language code, for example "fr"', field="lang"))
+    check_site_language(site, language)
+    options = PrintOptions(variant=variant, paper=paper, print_ready=print_ready, language=language)
     if file == "booklet" and variant != "booklet":
         raise InputError(Problem("'booklet' needs variant 'booklet'", field="file"))
     return Order(checked, site_id, options, file)
@@ -99,7 +104,8 @@ def form_order(library: Library) -> Order:
     if layout not in LAYOUTS:
         raise InputError(f"unknown layout '{layout[:40]}': choose one of {', '.join(LAYOUTS)}")
     variant, file, _label = LAYOUTS[layout]
-    values = {"site": form.get("site") or None, "variant": variant, "paper": form.get("paper") or None, "file": file}
+    values = {"site": form.get("site") or None, "variant": variant, "paper": form.get("paper") or None, "file": file,
+              "lang": form.get("lang") or None}
     return order_from(values, library, {k: form.get(k, "") for k in DETAIL_KEYS})
 
 
@@ -200,7 +206,7 @@ def _form_values(library: Library) -> dict[str, str]:
     if request.method == "POST":
         return {k: str(v) for k, v in request.form.items() if k != CSRF_FIELD}
     default = library.site(None)
-    return {"paper": default.file.paper, "layout": "standard", "site": default.id}
+    return {"paper": default.file.paper, "layout": "standard", "site": default.id, "lang": default.file.languages[0]}
 
 
 def _common_form_context(library: Library, errors: list[tuple[str | None, str]] | None) -> dict[str, Any]:
@@ -217,6 +223,7 @@ def _common_form_context(library: Library, errors: list[tuple[str | None, str]] 
         "layouts": {k: v[2] for k, v in LAYOUTS.items()},
         "papers": {p: PAPER_LABELS.get(p, p) for p in PAPERS},
         "sites": site_choices(library),
+        "languages": language_choices(site_choices(library)),
     }
 
 
