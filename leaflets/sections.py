@@ -59,12 +59,12 @@ class Section:
             raise ContentError(*problems)
         meta = self.meta
         flags = [f.model_copy(update={"symptom": fill(f.symptom, locale, markdown=False)})
-                 for f in meta.red_flags if not f.locales or locale.code in f.locales]
+                 for f in meta.red_flags if locale.serves(f.locales)]
         meta = meta.model_copy(update={
             "title": fill(meta.title, locale, markdown=False),
             "summary": fill(meta.summary, locale, markdown=False) if meta.summary else None,
             "red_flags": flags,
-            "sources": [source for source in meta.sources if not source.locales or locale.code in source.locales],
+            "sources": [source for source in meta.sources if locale.serves(source.locales)],
         })
         return dataclasses.replace(self, meta=meta, body=localise_body(self.body, locale))
 

@@ -122,7 +122,7 @@ def test_output_names_carry_the_language_and_english_is_unchanged() -> None:
     assert PrintOptions("booklet", language="fr").booklet_stem("x") == "x.fr-booklet"
     assert PrintOptions("standard", "letter", language="fr").file_stem("x") == "x.fr-letter"
     assert PrintOptions().file_stem("x") == "x" and PrintOptions("large-print").file_stem("x") == "x-large-print"
-    assert PrintOptions().as_key() == "standard/a4/0"
+    assert PrintOptions(paper="a4").as_key() == "standard/a4/0"
 
 
 def test_a_language_the_site_does_not_offer_is_refused(runner: CliRunner, tmp_path: Path) -> None:
