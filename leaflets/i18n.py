@@ -111,13 +111,6 @@ def format_date(day: date, locale_code: str, pattern: str) -> str:
     return babel_date(day, format=pattern, locale=babel_locale(locale_code))
 
 
-def format_number(value: float, locale_code: str) -> str:
-    """A number written the way the locale writes it (38.3 in en-CA, 38,3 in fr-CA)."""
-    from babel.numbers import format_decimal
-
-    return format_decimal(value, locale=babel_locale(locale_code))
-
-
 def number_problem(value: str, locale_code: str) -> str | None:
     """Why a locale value that is a decimal number (a temperature) does not use its locale's decimal mark."""
     from babel.numbers import get_decimal_symbol

@@ -146,7 +146,7 @@ def export_po(language: str, out: Path, root: Path | str | None = None) -> tuple
                  "msgstr, remove 'fuzzy' when a stale text is checked, and import with 'leaflets translations "
                  "import'.")
     po.extend(export_entries(library, language, locale_code))
-    write_atomic(out, str(po).encode("utf-8"))
+    write_atomic(out, str(po).encode("utf-8"), personal=False)
     return out, len(po)
 
 
@@ -222,7 +222,7 @@ def _import_interface(language: str, texts: dict[str, str]) -> list[Path]:
             changed = True
     if not changed:
         return []
-    write_atomic(path, str(catalog).encode("utf-8"))
+    write_atomic(path, str(catalog).encode("utf-8"), personal=False)
     return [path]
 
 
@@ -279,7 +279,7 @@ def _import_section(library: Library, folder: Path, sid: str, fields: dict[str, 
     info["source_hash"] = recorded or NEVER_MATCHED
     new_front["translation"] = info
     new_front.setdefault("status", "draft")
-    write_atomic(path, f"---\n{_dump(new_front)}---\n{new_body}".encode())
+    write_atomic(path, f"---\n{_dump(new_front)}---\n{new_body}".encode(), personal=False)
     return [path]
 
 
@@ -295,7 +295,7 @@ def _import_recipe(path: Path, fields: dict[str, tuple[str, str]], who: str) -> 
     if updated == current:
         return []
     head = _leading_comments(path.read_text("utf-8")) if path.exists() else ""
-    write_atomic(path, _dump(updated, head).encode())
+    write_atomic(path, _dump(updated, head).encode(), personal=False)
     return [path]
 
 
@@ -327,6 +327,6 @@ def _import_shared(library: Library, folder: Path, grouped: dict[str, dict[str, 
             updated["source_hash"] = hashes.pop()
         if updated != current:
             head = _leading_comments(path.read_text("utf-8")) if path.exists() else ""
-            write_atomic(path, _dump(updated, head).encode())
+            write_atomic(path, _dump(updated, head).encode(), personal=False)
             changed.append(path)
     return changed

@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from leaflets.i18n import catalog_path, format_date, format_number, french_spacing
+from leaflets.i18n import catalog_path, format_date, french_spacing, number_problem
 from leaflets.layers import text_hash
 from leaflets.variants import PrintOptions
 from tests.conftest import REPO
@@ -109,10 +109,11 @@ def test_french_typography_in_template_strings_and_sections(tmp_path: Path, runn
     assert french_spacing("l'aide") == "l’aide" and "Obtenez de l’aide" in html
 
 
-def test_dates_and_numbers_come_from_babel() -> None:
+def test_dates_and_decimal_marks_come_from_babel() -> None:
     assert format_date(date(2026, 12, 2), "fr-CA", "d MMMM yyyy") == "2 décembre 2026"
     assert format_date(date(2026, 12, 2), "en-CA", "MMMM d, yyyy") == "December 2, 2026"
-    assert format_number(38.3, "fr-CA") == "38,3" and format_number(38.3, "en-CA") == "38.3"
+    assert number_problem("38.3", "fr-CA") == "'38.3' is a number: fr-CA writes it with ',' (38,3)"
+    assert number_problem("38,3", "fr-CA") is None and number_problem("38.3", "en-CA") is None
 
 
 def test_output_names_carry_the_language_and_english_is_unchanged() -> None:
@@ -310,3 +311,19 @@ def test_api_and_web_page_serve_french() -> None:
     assert sites[SITE]["languages"] == ["en", "fr"]
     page = client.get("/leaflets/bone-metastases").get_data(as_text=True)
     assert 'name="lang" value="fr"' in page and "Français" in page
+
+
+def test_french_canadian_leaflets_list_canadian_sources_and_drop_uk_only_ones() -> None:
+    from leaflets.assemble import plan_leaflet
+    from leaflets.library import Library
+    from leaflets.project import find_project
+
+    library = Library(find_project(REPO))
+    french = PrintOptions(language="fr")
+    bone = plan_leaflet(library, library.recipe("bone-metastases"), site_id=SITE, options=french)
+    brain = plan_leaflet(library, library.recipe("brain-metastases"), site_id=SITE, options=french)
+    titles = {source.title for plan in (bone, brain) for source in plan.sources}
+    assert "When to call 999" not in titles and "111" not in titles  # marked en-GB: a UK service
+    assert any("CMA Driver's Guide" in title for title in titles)  # marked en-CA: fr-CA is Canada too
+    assert all(source.locales == [] or any(code.endswith("-CA") for code in source.locales)
+               for plan in (bone, brain) for source in plan.sources)
