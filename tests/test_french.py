@@ -327,3 +327,16 @@ def test_french_canadian_leaflets_list_canadian_sources_and_drop_uk_only_ones() 
     assert any("CMA Driver's Guide" in title for title in titles)  # marked en-CA: fr-CA is Canada too
     assert all(source.locales == [] or any(code.endswith("-CA") for code in source.locales)
                for plan in (bone, brain) for source in plan.sources)
+
+
+def test_the_hand_out_record_keeps_the_french_locale(tmp_path: Path, runner: CliRunner) -> None:
+    root = copy_project(tmp_path)
+    profile = root / "content/sites" / f"{SITE}.yaml"
+    profile.write_text(profile.read_text("utf-8") + "record:\n  enabled: true\n", "utf-8")
+    db = tmp_path / "handouts.db"
+    built = runner.invoke(app, ["build", "bone-metastases", "--lang", "fr", "--site", SITE, "-o",
+                                str(tmp_path / "out"), "--root", str(root), "--db", str(db)])
+    assert built.exit_code == 0, built.output
+    listed = runner.invoke(app, ["record", "list", "--json", "--db", str(db), "--root", str(root)])
+    rows = json.loads(listed.output)
+    assert [(row["leaflet"], row["language"]) for row in rows] == [("bone-metastases", "fr-CA")]
