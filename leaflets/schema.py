@@ -178,8 +178,9 @@ class SiteFile(_Strict):
     name: ShortText
     logo: str | None = Field(default=None, max_length=300, description="a file under content/")
     logo_alt: str | None = Field(default=None, max_length=300)
-    team_phone: str | None = Field(default=None, max_length=60)
-    out_of_hours_phone: str | None = Field(default=None, max_length=60)
+    # 30 characters holds the longest real number with an extension; phone numbers never wrap, so they must fit.
+    team_phone: str | None = Field(default=None, max_length=30)
+    out_of_hours_phone: str | None = Field(default=None, max_length=30)
     website: str | None = Field(default=None, max_length=300)
     feedback: str | None = Field(default=None, max_length=300, description="an email or web address")
     online_url: str | None = Field(
@@ -286,7 +287,7 @@ class Details(BaseModel):
         default=None, max_length=120, title="Team name", description="Leave empty to use the site's name."
     )
     team_phone: str | None = Field(
-        default=None, max_length=60, title="Team phone number", description="The number the patient should call."
+        default=None, max_length=30, title="Team phone number", description="The number the patient should call."
     )
     next_appointment: str | None = Field(
         default=None, max_length=120, title="Next appointment",

@@ -363,8 +363,8 @@ EXACT_ERRORS = [
     (["build", "small", "--set", "favourite=blue"],
      "Error: --set: unknown detail key 'favourite'; use one of patient_name, prepared_by, team_name, team_phone, "
      "next_appointment, notes, patient_reference"),
-    (["build", "small", "--set", "team_phone=" + "1" * 61],
-     "Error: --set: team_phone: is too long: at most 60 characters"),
+    (["build", "small", "--set", "team_phone=" + "1" * 31],
+     "Error: --set: team_phone: is too long: at most 30 characters"),
     (["build", "small", "--variant", "huge"],
      "Error: unknown variant 'huge': choose one of standard, large-print, booklet"),
     (["build", "small", "--site", "nowhere"], "Error: unknown site profile 'nowhere'"),

@@ -7,6 +7,7 @@ tests/hostile/ with the rest of the corpus.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -51,9 +52,9 @@ def test_phone_numbers_print_left_to_right_even_in_right_to_left_text(runner: Cl
     result = invoke(runner, *args)
     assert result.exit_code == 0, result.output
     html = (root / "out" / "small.html").read_text("utf-8")
-    for number in (PHONE, "0118 496 0999"):  # every time it is printed (contact box, card), in an LTR isolate
-        assert html.count(number) >= 2
-        assert html.count(f'<bdi dir="ltr" class="phone-number">{number}</bdi>') == html.count(number)
+    for number in (PHONE, "0118 496 0999"):  # every time a number prints (box, card, urgent signs) it is isolated
+        isolated = re.findall(rf'<bdi dir="ltr"[^>]*>{re.escape(number)}</bdi>', html)
+        assert len(isolated) == html.count(number) >= 1
     text = layout_text(root / "out" / "small.pdf")
     assert PHONE in text and "0118 496 0999" in text, text
     assert "0123 496 0118" not in text
@@ -64,7 +65,8 @@ def test_a_typed_phone_number_on_the_cover_is_isolated_too(runner: CliRunner, pr
     result = invoke(runner, *build_args(project, "--set", f"team_phone={PHONE}", "--set", "patient_name=Sam"))
     assert result.exit_code == 0, result.output
     text = layout_text(project / "out" / "small.pdf")
-    assert text.count(PHONE) == 3, text  # the cover, the contact box and the card
+    assert text.count(PHONE) == 3, text  # the cover, the contact box and the cut-out card
+    assert "0123 496 0118" not in text
 
 
 @pytest.mark.parametrize("mark", ["\u200e", "\u200f", "\u061c", "\u202a", "\u202e", "\u2066", "\u2067", "\u2068",
@@ -128,7 +130,7 @@ def test_characters_no_font_has_are_refused_naming_the_field(runner: CliRunner, 
 
 
 def test_long_values_without_break_points_stay_on_the_page(runner: CliRunner, project: Path) -> None:
-    name, phone, notes = "A" * 120, "1" * 60, "N" * 2000
+    name, phone, notes = "A" * 120, "1" * 30, "N" * 2000
     args = ["--set", f"patient_name={name}", "--set", f"team_phone={phone}", "--set", f"notes={notes}"]
     assert invoke(runner, *build_args(project, *args)).exit_code == 0
     counts = {"A": 0, "1": 0, "N": 0}
@@ -138,8 +140,8 @@ def test_long_values_without_break_points_stay_on_the_page(runner: CliRunner, pr
                 assert char["x0"] >= 0 and char["x1"] <= page.width - 40, (page.page_number, char["text"])
                 assert char["top"] >= 0 and char["bottom"] <= page.height, (page.page_number, char["text"])
             text = squash(page.extract_text() or "")
-            counts = {k: counts[k] + text.count(k * 40) * 40 for k in counts}
-    assert counts["N"] >= 2000 - 40 and counts["A"] >= 120 - 40 and counts["1"] >= 2 * 60 - 80
+            counts = {k: counts[k] + text.count(k * 40) * 40 for k in "AN"} | {"1": counts["1"] + text.count(phone)}
+    assert counts["N"] >= 2000 - 40 and counts["A"] >= 120 - 40 and counts["1"] >= 3  # cover, contact box, card
 
 
 # -- 9. links ----------------------------------------------------------------------------------------------------

@@ -282,11 +282,11 @@ def test_form_post_from_another_site_is_refused_even_with_a_token(client: FlaskC
 def test_form_errors_show_on_the_page_without_saving_anything(client: FlaskClient) -> None:
     token = token_from(client)
     response = client.post("/leaflets/small/pdf", data={"csrf_token": token, "patient_name": "Sam",
-                                                        "team_phone": "1" * 61, "layout": "standard"})
+                                                        "team_phone": "1" * 31, "layout": "standard"})
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "There is a problem" in html
-    assert '<a href="#f-team_phone">Team phone number is too long: at most 60 characters</a>' in html
+    assert '<a href="#f-team_phone">Team phone number is too long: at most 30 characters</a>' in html
     assert 'aria-invalid="true"' in html
     assert 'value="Sam"' in html  # what was typed comes back so the nurse need not type it again
     assert response.headers["Cache-Control"] == "no-store"
