@@ -155,12 +155,17 @@ def build(
     all_leaflets: Annotated[bool, typer.Option("--all", help="Build every leaflet.")] = False,
     variant: Annotated[
         Optional[list[str]],
-        typer.Option("--variant", help="standard, large-print or booklet (repeatable: builds each; default standard)."),
+        typer.Option(
+            "--variant", help="standard, large-print, booklet or easy-read (repeatable: builds each; default standard)."
+        ),
     ] = None,
     paper: Annotated[
         Optional[list[str]],
         typer.Option("--paper", help="a4 or letter (repeatable: builds each; default: the site's)."),
     ] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", help="pdf, or html: one self-contained accessible web page per leaflet.")
+    ] = "pdf",
     print_ready: Annotated[bool, typer.Option("--print-ready", help="Add 3 mm bleed and crop marks.")] = False,
     approved_only: Annotated[
         bool, typer.Option("--approved-only", help="Refuse leaflets with draft (unapproved) sections.")
@@ -184,7 +189,7 @@ def build(
         leaflets=leaflets or [], out_dir=out, site=site, pairs=set_ or [], details_file=details,
         sections=sections, title=title, all_leaflets=all_leaflets, variants=variant or [], papers=paper or [],
         print_ready=print_ready, approved_only=approved_only, html=html, root=root, db=db, teach_back=teach_back,
-        language=lang,
+        language=lang, output_format=output_format,
     )
     for path in written:
         typer.echo(f"Wrote {path}")

@@ -16,6 +16,7 @@ _.country  # Locale.country: cover.html, about.html, card.html ("written for ...
 _.meaning  # glossary.html
 _.given  # drug_table.html
 _.use  # drug_table.html
+_.caption  # diagram.html (the diagram's figure caption)
 _.patient_name  # Details fields: the templates, the web form and --set keys
 _.prepared_by
 _.team_name

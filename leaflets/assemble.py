@@ -13,11 +13,13 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from . import __version__
+from .diagram import diagram_for
 from .errors import ContentError, InputError, Problem, RenderError
 from .i18n import DEFAULT_LANGUAGE, format_date, gettext_for, translations
 from .library import Library, Recipe, SiteProfile, closest
 from .locales import Locale
 from .markdown import render_markdown
+from .pictures import body_part, route_icon
 from .project import Project
 from .red_flags import FlagGroup, card_density, compile_red_flags
 from .rules import BrokenRule, broken_rules
@@ -26,8 +28,8 @@ from .sections import Section
 from .translations import library_for
 from .variants import PrintOptions
 
-STYLESHEETS = ("leaflet.css",)
-VARIANT_STYLESHEETS = {"large-print": "large-print.css", "booklet": "booklet.css"}
+STYLESHEETS = ("leaflet.css", "pictures.css")
+VARIANT_STYLESHEETS = {"large-print": "large-print.css", "booklet": "booklet.css", "easy-read": "easy-read.css"}
 SITE_STYLESHEET = "site.css"
 """An organisation's own stylesheet (styles/site.css in its project), applied after the built-in ones."""
 
@@ -162,6 +164,11 @@ def plan_leaflet(
     """Gather and check everything one leaflet needs, before any rendering starts."""
     details = details or Details()
     options = options or PrintOptions()
+    if options.variant == "easy-read":  # its own words: content/easy-read/ (see easyread.py)
+        from .editions import plan_easy_read_one
+
+        return plan_easy_read_one(library, recipe.id if recipe else None, section_ids, title, site_id, details,
+                                  options)
     library = library_for(library, options.language)
     recipe = library.recipe(recipe.id) if recipe is not None else None
     site = library.site(site_id)
@@ -219,6 +226,8 @@ def _environment(templates: tuple[Path, ...], language: str = DEFAULT_LANGUAGE) 
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.filters["markdown"] = lambda text: jinja2.utils.markupsafe.Markup(render_markdown(text or "", min_heading=3))
     env.filters["long_date"] = _long_date
+    env.filters["body_part"] = body_part
+    env.filters["route_icon"] = route_icon
     return env
 
 
@@ -291,12 +300,18 @@ def page_number_css(plan: LeafletPlan) -> str:
     return f"@page {{ @bottom-right {{ content: {number}; }} }}"
 
 
-def render_html(plan: LeafletPlan, project: Project, link_styles: bool = True, qr_svg: str | None = None) -> str:
-    """Render the leaflet's HTML; with LINK_STYLES it renders alone (the plain weasyprint command)."""
+def render_html(
+    plan: LeafletPlan, project: Project, link_styles: bool = True, qr_svg: str | None = None, **screen: object
+) -> str:
+    """Render the leaflet's HTML; with LINK_STYLES it renders alone (the plain weasyprint command).
+
+    SCREEN overrides the context for the self-contained HTML edition (inline_css, skip_link, base_href, logo_href).
+    """
     try:
-        template = _environment(project.folders("templates"), plan.language).get_template("leaflet.html")
+        template_name = "easy-read.html" if plan.options.variant == "easy-read" else "leaflet.html"
+        template = _environment(project.folders("templates"), plan.language).get_template(template_name)
         stylesheets = [project.find("styles", name) for name in stylesheet_names(plan.options, project)]
-        return template.render(
+        context = dict(
             plan=plan,
             site=plan.site.file,
             details=plan.details,
@@ -305,9 +320,11 @@ def render_html(plan: LeafletPlan, project: Project, link_styles: bool = True, q
             page_css=page_css(plan),
             generator=f"leaflets {__version__}",
             qr_svg=qr_svg,
+            diagram=diagram_for(plan.sections, plan.language),
             logo_href=(plan.site.content_dir / plan.site.file.logo).as_uri()
             if plan.site.file.logo and plan.site.content_dir else None,
         )
+        return template.render({**context, **screen})
     except jinja2.TemplateNotFound as exc:
         raise ContentError.at(project.templates / str(exc.name), "template not found") from None
     except jinja2.TemplateSyntaxError as exc:

@@ -18,7 +18,7 @@ from .project import Project, find_project
 from .qr import qr_img, qr_target
 from .rules import ad_hoc_warning
 from .schema import Details
-from .variants import PrintOptions
+from .variants import FORMATS, PrintOptions
 from .writers import clean_partials, prepare_folder, write_files
 
 log = logging.getLogger("leaflets")
@@ -38,6 +38,13 @@ class BuildRequest:
     approved_only: bool = False
     formats: tuple[PrintOptions, ...] = ()
     """Every format to build (variant x paper); empty means just `options`."""
+    output_formats: tuple[str, ...] = ("pdf",)
+    """pdf, html (the self-contained HTML edition) or both, for every format."""
+
+    def __post_init__(self) -> None:
+        unknown = [f for f in self.output_formats if f not in FORMATS]
+        if unknown or not self.output_formats:
+            raise InputError(f"unknown format '{(unknown or [''])[0]}': choose one of {', '.join(FORMATS)}")
 
     def each_format(self) -> list[BuildRequest]:
         """One request per format, each format once (a booklet's files do not depend on --paper today)."""
@@ -68,6 +75,12 @@ def get_renderer(project: Project):  # noqa: ANN201 - the type lives in render.p
 
 def plans_for(library: Library, request: BuildRequest) -> list[LeafletPlan]:
     """Resolve a request into checked leaflet plans, before any rendering."""
+    if request.options.variant == "easy-read":
+        from .editions import plan_easy_read
+
+        if request.sections and (request.leaflets or request.all_leaflets):
+            raise InputError("use either leaflet names or --sections, not both")
+        return plan_easy_read(library, request)
     if request.sections:
         if request.leaflets or request.all_leaflets:
             raise InputError("use either leaflet names or --sections, not both")
@@ -106,28 +119,53 @@ def leaflet_html(plan: LeafletPlan, project: Project, link_styles: bool) -> str:
     return render_html(plan, project, link_styles=link_styles, qr_svg=qr_img(target) if target else None)
 
 
-def render_plan(plan: LeafletPlan, project: Project, renderer=None, html: bool = False) -> RenderedLeaflet:  # noqa: ANN001
-    """Render one plan to the bytes of every file it produces (PDFs, and HTML if asked)."""
+def screen_html(plan: LeafletPlan, project: Project) -> str:
+    """The self-contained HTML edition: styles, fonts and pictures inlined; a skip link; no base address."""
+    from .htmlfile import SCREEN_STYLESHEET, data_uri, inline_stylesheets
+
+    target = qr_target(plan.site, plan.id)
+    site = plan.site
+    logo = site.content_dir / site.file.logo if site.file.logo and site.content_dir else None
+    names = [*stylesheet_names(plan.options, project), SCREEN_STYLESHEET]
+    return render_html(
+        plan, project, link_styles=False, qr_svg=qr_img(target) if target else None,
+        inline_css=inline_stylesheets(names, project.folders("styles")),
+        skip_link=True, base_href=None, logo_href=data_uri(logo) if logo and logo.is_file() else None,
+    )
+
+
+def _render_pdf(plan: LeafletPlan, project: Project, renderer) -> tuple[LeafletPlan, bytes]:  # noqa: ANN001
+    """The reading PDF, with the urgent box moved before the contents if it would land after page 2."""
     from .render import MissingGlyphs
 
-    renderer = renderer or get_renderer(project)
-    options = plan.options
     try:
         pdf = renderer.render(
             leaflet_html(plan, project, link_styles=False), project.root.as_uri() + "/",
-            stylesheet_names(options, project),
+            stylesheet_names(plan.options, project),
         )
         if not plan.urgent_first and (urgent_box_page(pdf, plan.language) or 0) > 2:
             # The cover and contents filled page 1, so the box went to page 3: put it before the contents.
             plan = dataclasses.replace(plan, urgent_first=True)
             pdf = renderer.render(
                 leaflet_html(plan, project, link_styles=False), project.root.as_uri() + "/",
-                stylesheet_names(options, project),
+                stylesheet_names(plan.options, project),
             )
     except MissingGlyphs as exc:
         from .glyphs import missing_glyphs_error
 
         raise missing_glyphs_error(plan, project, exc.characters) from None
+    return plan, pdf
+
+
+def render_plan(
+    plan: LeafletPlan, project: Project, renderer=None, html: bool = False,  # noqa: ANN001
+    output_formats: tuple[str, ...] = ("pdf",),
+) -> RenderedLeaflet:
+    """Render one plan to the bytes of every file it produces (PDFs, the HTML edition, assembled HTML if asked)."""
+    options = plan.options
+    if "pdf" not in output_formats:
+        return RenderedLeaflet(plan, {f"{options.file_stem(plan.id)}.html": screen_html(plan, project).encode()})
+    plan, pdf = _render_pdf(plan, project, renderer or get_renderer(project))
     files = {f"{options.file_stem(plan.id)}.pdf": pdf}
     if options.variant == "booklet":
         from .imposition import impose_booklet
@@ -136,7 +174,9 @@ def render_plan(plan: LeafletPlan, project: Project, renderer=None, html: bool =
             files[f"{options.booklet_stem(plan.id)}.pdf"] = impose_booklet(pdf, options.paper)
         except ValueError as exc:
             raise RenderError(f"{plan.id}: could not make the booklet: {exc}") from None
-    if html:
+    if "html" in output_formats:
+        files[f"{options.file_stem(plan.id)}.html"] = screen_html(plan, project).encode("utf-8")
+    elif html:
         files[f"{options.file_stem(plan.id)}.html"] = leaflet_html(plan, project, link_styles=True).encode("utf-8")
     return RenderedLeaflet(plan, files)
 
@@ -178,7 +218,8 @@ def build(
     clean_partials(folder)
     written: list[Path] = []
     for plan in plans:
-        written.extend(write_recorded(render_plan(plan, project, html=html), folder, target, teach_back=teach_back))
+        rendered = render_plan(plan, project, html=html, output_formats=request.output_formats)
+        written.extend(write_recorded(rendered, folder, target, teach_back=teach_back))
         log.info("built %s", plan.id)
     return written
 
@@ -199,6 +240,7 @@ def build_from_options(
     approved_only: bool,
     html: bool,
     root: Path | None,
+    output_format: str = "pdf",
     db: Path | None = None,
     teach_back: str | None = None,
     language: str | None = None,
@@ -225,6 +267,7 @@ def build_from_options(
         options=formats[0],
         approved_only=approved_only,
         formats=formats,
+        output_formats=(output_format,),
     )
     if sections is not None and not request.sections:
         raise InputError("--sections needs at least one section id, for example --sections what-advanced-means")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from .easyread_checks import check_easy_read
 from .errors import ContentError, InputError
 from .library import Library
 from .locales import localise_body
@@ -166,7 +167,9 @@ def check_content(
             if shared:
                 report.problems.append(f"shares wording with a source page: '{report.copied[0]}'")
         reports.append(report)
-    mean = round(sum(r.grade for r in reports) / len(reports), 2) if reports else 0.0
+    standard = list(reports)
+    reports.extend(check_easy_read(library, copied_runs))
+    mean = round(sum(r.grade for r in standard) / len(standard), 2) if standard else 0.0
     overall = []
     if mean > MAX_MEAN_GRADE:
         overall.append(f"mean grade {mean} is above {MAX_MEAN_GRADE}")

@@ -104,6 +104,11 @@ def gettext_for(language: str, message: str) -> str:
     return translations(language).gettext(message)
 
 
+def pgettext_for(language: str, context: str, message: str) -> str:
+    """MESSAGE in LANGUAGE where the same English word needs different words in other languages (au foie, le foie)."""
+    return translations(language).pgettext(context, message)
+
+
 def format_date(day: date, locale_code: str, pattern: str) -> str:
     """A date written the way the locale writes it (Babel's CLDR data: 2 décembre 2026)."""
     from babel.dates import format_date as babel_date

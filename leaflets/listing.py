@@ -42,7 +42,23 @@ def listing(root: Path | str | None = None) -> dict[str, list[dict[str, Any]]]:
     sites = [{"id": item.id, "name": library.site(item.id).file.name, "origin": item.origin}
              for item in library.items("sites", ".yaml").values()]
     overrides = [override.as_dict() for override in find_overrides(library)]
-    return {"leaflets": leaflets, "sections": sections, "sites": sites, "overrides": overrides}
+    return {"leaflets": leaflets, "sections": sections, "sites": sites, "overrides": overrides,
+            "easy_read": easy_read_listing(library)}
+
+
+def easy_read_listing(library: Library) -> list[dict[str, Any]]:
+    """The Easy Read leaflets (`--variant easy-read`): their own recipes, and standard ones fully covered."""
+    from .easyread import easy_read_content, easy_read_ids, easy_read_recipe, easy_read_recipe_ids
+
+    content = easy_read_content(library.project)
+    covered = set(easy_read_ids(content))
+    found = []
+    for rid in dict.fromkeys([*easy_read_recipe_ids(content), *library.recipe_ids]):
+        own = easy_read_recipe(content, rid)
+        recipe = own[1] if own else library.recipe(rid).file
+        if own or set(recipe.sections) <= covered:
+            found.append({"id": rid, "title": recipe.title, "sections": list(recipe.sections)})
+    return sorted(found, key=lambda item: item["id"])
 
 
 def table(headers: list[str], rows: list[list[str]]) -> str:
@@ -71,6 +87,10 @@ def listing_tables(data: dict[str, list[dict[str, Any]]]) -> str:
     if data["overrides"]:
         rows = [[o["kind"], o["id"], o["path"], o["state"]] for o in data["overrides"]]
         text += f"\n\nLocal copies of built-in items ({len(rows)})\n" + table(["Kind", "Id", "File", "State"], rows)
+    if data.get("easy_read"):
+        easy = table(["Leaflet", "Title", "Sections"],
+                     [[item["id"], item["title"], str(len(item["sections"]))] for item in data["easy_read"]])
+        text += f"\n\nEasy Read (--variant easy-read) ({len(data['easy_read'])})\n{easy}"
     return text
 
 

@@ -29,9 +29,9 @@ MAX_TITLE = 300
 MAX_SECTIONS = 60
 """A leaflet, from a recipe or made on the spot, has at most this many sections."""
 ShortText = Annotated[str, Field(min_length=1, max_length=MAX_TITLE)]
-ShortText = Annotated[str, Field(min_length=1, max_length=300)]
 Languages = Annotated[list[Literal["en", "fr"]], Field(min_length=1, max_length=10)]
-Variant = Literal["standard", "large-print", "booklet"]
+Variant = Literal["standard", "large-print", "booklet", "easy-read"]
+Format = Literal["pdf", "html"]
 Paper = Literal["a4", "letter"]
 DrugType = Literal["immunotherapy", "cytokine", "vegf-tki", "mtor", "hif2", "hormone", "bone"]
 ICD10_PATTERN = r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$"
@@ -261,6 +261,7 @@ class SetFile(_Strict):
     leaflets: Literal["all"] | list[Annotated[str, Field(pattern=ID_PATTERN)]] = "all"
     variants: list[Variant] = Field(default_factory=lambda: ["standard"], min_length=1)
     papers: list[Paper] = Field(default_factory=lambda: ["a4"], min_length=1)
+    formats: list[Format] = Field(default_factory=lambda: ["pdf"], min_length=1)
     languages: Languages = Field(default_factory=lambda: ["en"])
     based_on: BasedOn = None
 

@@ -1,11 +1,11 @@
 """A PO file for professional translators: `leaflets translations export` and `import` (polib).
 
 Every translatable text is one entry: msgctxt says where it goes (sections/<id>:body, leaflets/<id>:title,
-glossary/<English term>:meaning, drugs/<generic>:given, interface), msgid is the English, msgstr the current
-translation. An extracted comment records the hash of the English file the entry was exported from; a
-stale translation is exported "fuzzy". On import, every entry that is translated and not fuzzy is written
-back and its file's source_hash set to the hash recorded in the entry; a file whose texts and hash are
-unchanged is not touched, so exporting and importing an unchanged file changes nothing.
+glossary/<English term>:meaning, drugs/<generic>:given, interface or interface|<gettext context>), msgid is
+the English, msgstr the current translation. An extracted comment records the hash of the English file the
+entry was exported from; a stale translation is exported "fuzzy". On import, every entry that is translated
+and not fuzzy is written back and its file's source_hash set to the hash recorded in the entry; a file whose
+texts and hash are unchanged is not touched, so exporting and importing an unchanged file changes nothing.
 """
 
 from __future__ import annotations
@@ -34,6 +34,10 @@ DRUG_FIELDS = ("name", "brand", "given", "use")
 NEVER_MATCHED = "0" * 12
 """The source_hash of a translation nobody has checked against its English yet: it stays stale."""
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?", re.DOTALL | re.MULTILINE)
+
+
+INTERFACE = "interface"
+"""The context of the fixed words of leaflets and the web page (interface|<context> where they have one)."""
 
 
 def _entry(context: str, english: str, translated: str | None, source_hash: str, stale: bool,
@@ -124,7 +128,8 @@ def _interface_entries(language: str) -> list[Any]:
     path = catalog_path(language)
     if not path.exists():
         return []
-    return [polib.POEntry(msgctxt="interface", msgid=e.msgid, msgstr=e.msgstr, flags=list(e.flags),
+    return [polib.POEntry(msgctxt=INTERFACE + (f"|{e.msgctxt}" if e.msgctxt else ""), msgid=e.msgid,
+                          msgstr=e.msgstr, flags=list(e.flags),
                           occurrences=[("leaflets/locale/leaflets.pot", "")])
             for e in polib.pofile(str(path)) if not e.obsolete]
 
@@ -178,13 +183,13 @@ def import_po(po_path: Path, language: str, root: Path | str | None = None,
     folder = translation_folder(library.project, language)
     grouped: dict[str, dict[str, tuple[str, str]]] = defaultdict(dict)
     pending: set[str] = set()
-    interface: dict[str, str] = {}
+    interface: dict[tuple[str | None, str], str] = {}
     for entry in po:
         if entry.obsolete or not entry.msgctxt or not entry.msgstr:
             continue
-        if entry.msgctxt == "interface":
+        if entry.msgctxt.split("|")[0] == INTERFACE:  # interface, or interface|<its own context>
             if "fuzzy" not in entry.flags:
-                interface[entry.msgid] = entry.msgstr
+                interface[(entry.msgctxt.partition("|")[2] or None, entry.msgid)] = entry.msgstr
             continue
         where, _, name = entry.msgctxt.rpartition(":")
         if "fuzzy" in entry.flags:
@@ -207,7 +212,7 @@ def import_po(po_path: Path, language: str, root: Path | str | None = None,
     return changed + _import_interface(language, interface)
 
 
-def _import_interface(language: str, texts: dict[str, str]) -> list[Path]:
+def _import_interface(language: str, texts: dict[tuple[str | None, str], str]) -> list[Path]:
     """Translated interface strings go into the language's gettext catalog (leaflets/locale/)."""
     import polib
 
@@ -217,8 +222,9 @@ def _import_interface(language: str, texts: dict[str, str]) -> list[Path]:
     catalog = polib.pofile(str(path), wrapwidth=0)
     changed = False
     for entry in catalog:
-        if entry.msgid in texts and entry.msgstr != texts[entry.msgid]:
-            entry.msgstr = texts[entry.msgid]
+        key = (entry.msgctxt, entry.msgid)
+        if key in texts and entry.msgstr != texts[key]:
+            entry.msgstr = texts[key]
             changed = True
     if not changed:
         return []

@@ -8,10 +8,12 @@ from typing import get_args
 
 from .errors import InputError
 from .i18n import DEFAULT_LANGUAGE, check_language
-from .schema import Paper, Variant
+from .schema import Format, Paper, Variant
 
 VARIANTS: tuple[str, ...] = get_args(Variant)
 PAPERS: tuple[str, ...] = get_args(Paper)
+FORMATS: tuple[str, ...] = get_args(Format)
+"""pdf: the tagged PDF (and booklet print file); html: one self-contained accessible HTML file."""
 
 
 @dataclass(frozen=True)
@@ -46,8 +48,8 @@ class PrintOptions:
     def file_stem(self, leaflet: str) -> str:
         """The file name (without .pdf) for the reading pages of LEAFLET in these options."""
         parts = [self.named(leaflet)]
-        if self.variant == "large-print":
-            parts.append("large-print")
+        if self.variant in ("large-print", "easy-read"):
+            parts.append(self.variant)
         if self.variant == "booklet":
             parts.append(self.page_size)
         elif self.paper == "letter":

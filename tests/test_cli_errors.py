@@ -366,7 +366,10 @@ EXACT_ERRORS = [
     (["build", "small", "--set", "team_phone=" + "1" * 31],
      "Error: --set: team_phone: is too long: at most 30 characters"),
     (["build", "small", "--variant", "huge"],
-     "Error: unknown variant 'huge': choose one of standard, large-print, booklet"),
+     "Error: unknown variant 'huge': choose one of standard, large-print, booklet, easy-read"),
+    (["build", "small", "--format", "docx"], "Error: unknown format 'docx': choose one of pdf, html"),
+    (["build", "small", "--variant", "easy-read"],
+     "Error: no Easy Read version of alpha, beta; Easy Read exists for: none"),
     (["build", "small", "--site", "nowhere"], "Error: unknown site profile 'nowhere'"),
     (["check", "--sources", "{root}/missing"], "Error: {root}/missing: the sources folder does not exist"),
 ]

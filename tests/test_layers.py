@@ -224,3 +224,21 @@ def test_batch_in_a_project_rebuilds_when_a_local_copy_appears(tmp_path: Path, r
     copy.write_text(copy.read_text("utf-8") + "\nRiverside runs an immunotherapy clinic on Tuesdays.\n", "utf-8")
     assert counts() == (1, 0)
     assert "clinic on Tuesdays" in " ".join(pdf_text(Path("rack/immunotherapy.pdf")).split())
+
+
+def test_easy_read_and_the_html_edition_in_a_project_on_the_built_in_library(
+    clinic: Path, builtin: Path, runner: CliRunner
+) -> None:
+    (clinic / "styles").mkdir()
+    (clinic / "styles/site.css").write_text('@font-face { font-family: "Local"; src: url("fonts/NotoSans-Bold.ttf"); }'
+                                            '\nh2 { font-family: "Local"; }\n', "utf-8")
+    run(runner, "build", "immunotherapy", "--variant", "easy-read", "-o", "out", "--paper", "a4")
+    text = " ".join(pdf_text(clinic / "out/immunotherapy-easy-read.pdf").split())
+    assert "You have 2 kidneys." in text, "the Easy Read words come from the built-in library"
+    run(runner, "build", "immunotherapy", "--variant", "easy-read", "--format", "html", "-o", "out", "--paper", "a4")
+    html = (clinic / "out/immunotherapy-easy-read.html").read_text("utf-8")
+    assert "You have 2 <strong>kidneys</strong>." in html
+    assert 'font-family: "Local"; src: url("data:font/ttf;base64,' in html, "fonts/ come from the built-in layer"
+    assert "file://" not in html and 'url("http' not in html
+    listed = json.loads(run(runner, "list", "--json"))["easy_read"]
+    assert "immunotherapy" in {item["id"] for item in listed}

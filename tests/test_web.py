@@ -100,7 +100,7 @@ def test_leaflet_page_has_a_labelled_field_for_every_detail_and_the_options(clie
         assert f'value="{layout}"' in html
     assert 'value="a4"' in html and 'value="letter"' in html
     assert 'autocomplete="off"' in html  # browsers do not keep typed details for autofill
-    assert "Download PDF" in html and ">Print<" in html
+    assert ">Download<" in html and ">Print<" in html
     assert '<iframe class="preview-frame" id="preview" name="preview"' in html
     assert "<script>" not in html  # no inline script: the CSP forbids it
 
@@ -512,6 +512,110 @@ def test_form_problems_are_matched_to_fields_by_problem_field_not_by_text() -> N
     exc = InputError(Problem("patient_name: is too long", field="team_phone"), Problem("choose a site", field="site"))
     assert detail_problems(exc) == [("team_phone", "Team phone number patient_name: is too long"),
                                     (None, "site: choose a site")]
+
+
+# -- Easy Read and the HTML edition (issue #12) ---------------------------------------------------------
+
+
+EASY_ALPHA = ("---\ntitle: Alpha in Easy Read\nsources:\n  - publisher: P\n    title: T\n    year: 2026\n"
+              "last_reviewed: 2026-01-01\nnext_review: 2028-01-01\nstatus: draft\n---\n"
+              "## About alpha\n[kidney] Alpha is the first part.\n[team] Your team can help you.\n")
+
+
+@pytest.fixture
+def easy_client(make_project: Callable[..., Path]) -> FlaskClient:
+    """'small' has an Easy Read recipe (alpha only); 'other' (beta) has no Easy Read version."""
+    root = make_project({
+        "content/leaflets/other.yaml": "title: Bones and more\nsections: [beta]\n",
+        "content/easy-read/alpha.md": EASY_ALPHA,
+        "content/easy-read/leaflets/small.yaml": "title: A small leaflet\nsubtitle: Easy Read\nsections: [alpha]\n",
+    })
+    return create_app(root).test_client()
+
+
+def test_easy_read_layout_is_offered_only_for_leaflets_that_have_it(easy_client: FlaskClient) -> None:
+    small = easy_client.get("/leaflets/small").get_data(as_text=True)
+    assert 'id="f-layout-easy-read" name="layout" value="easy-read"' in small
+    assert "Easy Read: a picture beside every point" in small
+    other = easy_client.get("/leaflets/other").get_data(as_text=True)
+    assert 'value="easy-read"' not in other
+    build_page = easy_client.get("/build").get_data(as_text=True)
+    assert 'value="easy-read"' not in build_page
+    listed = {item["id"]: item["easy_read"] for item in easy_client.get("/api/leaflets").get_json()}
+    assert listed == {"small": True, "other": False}
+    token = token_from(easy_client, "/leaflets/other")
+    forged = easy_client.post("/leaflets/other/pdf", data={"csrf_token": token, "layout": "easy-read"})
+    assert forged.status_code == 400
+    assert "unknown layout &#39;easy-read&#39;: choose one of standard, large-print, booklet, booklet-print" in (
+        forged.get_data(as_text=True))
+
+
+def test_form_downloads_the_easy_read_pdf_and_previews_it(easy_client: FlaskClient) -> None:
+    token = token_from(easy_client)
+    data = {"csrf_token": token, "patient_name": "Sam Jones", "layout": "easy-read", "action": "download"}
+    response = easy_client.post("/leaflets/small/pdf", data=data)
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="small-easy-read.pdf"'
+    text = pdf_text(response.data)
+    assert "Alpha is the first part." in text and "Sam Jones" in text
+    assert "Alpha words come first" not in text  # Easy Read has its own words, not the standard section's
+    preview = easy_client.post("/leaflets/small/preview", data={**data, "action": ""})
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and 'href="/assets/styles/easy-read.css"' in html
+    assert "Alpha is the first part." in html
+
+
+def test_form_downloads_the_html_edition(easy_client: FlaskClient) -> None:
+    token = token_from(easy_client)
+    page = easy_client.get("/leaflets/small").get_data(as_text=True)
+    assert 'id="f-format-html" name="format" value="html"' in page and "Web page (HTML)" in page
+    response = easy_client.post("/leaflets/small/pdf", data={
+        "csrf_token": token, "patient_name": NAME, "layout": "standard", "format": "html", "action": "print",
+    })
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="small.html"'  # never shown inline
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+    html = response.get_data(as_text=True)
+    assert ESCAPED in html and NAME not in html
+    assert "Alpha words come first." in html and "<style>" in html
+    assert "file://" not in html and 'href="http' not in html and "/assets/" not in html  # self-contained
+    assert 'class="skip-link"' in html
+
+
+def test_api_takes_the_easy_read_variant_and_the_html_format(easy_client: FlaskClient) -> None:
+    easy = api_pdf(easy_client, variant="easy-read", details={"patient_name": "Sam Jones"})
+    assert easy.status_code == 200 and easy.mimetype == "application/pdf"
+    assert easy.headers["Content-Disposition"] == 'attachment; filename="small-easy-read.pdf"'
+    assert "Alpha is the first part." in pdf_text(easy.data)
+    web_page = api_pdf(easy_client, variant="easy-read", format="html", details={"patient_name": "Sam Jones"})
+    assert web_page.status_code == 200 and web_page.mimetype == "text/html"
+    assert web_page.headers["Content-Disposition"] == 'attachment; filename="small-easy-read.html"'
+    text = web_page.get_data(as_text=True)
+    assert "Alpha is the first part." in text and "Sam Jones" in text
+    standard = api_pdf(easy_client, "other", format="html")
+    assert standard.headers["Content-Disposition"] == 'attachment; filename="other.html"'
+    assert "Beta words come second." in standard.get_data(as_text=True)
+    own = easy_client.post("/api/build/pdf", json={"sections": ["alpha"], "variant": "easy-read", "format": "html"})
+    assert own.status_code == 200
+    assert own.headers["Content-Disposition"] == 'attachment; filename="custom-leaflet-easy-read.html"'
+
+
+@pytest.mark.parametrize(
+    ("rid", "body", "words"),
+    [
+        ("other", {"variant": "easy-read"}, "no Easy Read version of beta; Easy Read exists for: alpha"),
+        ("small", {"format": "docx"}, "format: must be one of pdf, html"),
+        ("small", {"format": 3}, "format: must be one of pdf, html"),
+        ("small", {"variant": "booklet", "file": "booklet", "format": "html"}, "booklet print file is a PDF only"),
+    ],
+)
+def test_api_refuses_easy_read_and_formats_it_cannot_make(
+    easy_client: FlaskClient, rid: str, body: dict, words: str
+) -> None:
+    response = api_pdf(easy_client, rid, **body)
+    assert response.status_code == 400
+    assert words in response.get_json()["error"]
 
 
 # -- safety rules on "Build your own" (issue #10) -----------------------------------------------------

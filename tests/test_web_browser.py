@@ -70,7 +70,7 @@ def test_nurse_fills_the_form_and_downloads_the_pdf(browser: Any, make_project: 
         preview.get_by_role("group", name="Prepared for you").get_by_text("Zoë O'Brien").wait_for()
 
         with page.expect_download() as info:
-            page.get_by_role("button", name="Download PDF").click()
+            page.get_by_role("button", name="Download", exact=True).click()
         download = info.value
         assert download.suggested_filename == "small-large-print.pdf"
         text = pdf_text(Path(download.path()))
@@ -99,15 +99,15 @@ def test_the_list_filters_by_diagnosis_code_best_first(browser: Any) -> None:
         expect(cards.first).to_have_text("When kidney cancer spreads to the bones")
         titles = cards.all_inner_texts()
         assert not {"When kidney cancer spreads to the lungs", "When kidney cancer spreads to the liver"} & set(titles)
-        expect(page.locator("#result-count")).to_have_text(f"{len(titles)} of 10 leaflets "
+        expect(page.locator("#result-count")).to_have_text(f"{len(titles)} of 11 leaflets "
                                                            + ("matches" if len(titles) == 1 else "match"))
         assert page.url == f"{base}/"  # no page load
         page.get_by_label("Search leaflets").fill("C78.0")
         expect(cards).to_have_text(["When kidney cancer spreads to the lungs"])
-        expect(page.locator("#result-count")).to_have_text("1 of 10 leaflets matches")
+        expect(page.locator("#result-count")).to_have_text("1 of 11 leaflets matches")
         page.get_by_label("Search leaflets").fill("")
-        expect(cards).to_have_count(10)
-        expect(page.locator("#result-count")).to_have_text("10 leaflets")
+        expect(cards).to_have_count(11)
+        expect(page.locator("#result-count")).to_have_text("11 leaflets")
         assert problems == [], problems
         page.close()
 
@@ -134,7 +134,7 @@ def test_nurse_downloads_a_recorded_leaflet_then_records_teach_back(
         page.get_by_label("Patient's name").fill("Zoë O'Brien")
         page.get_by_label("Printed for").select_option(label="Test clinic")
         with page.expect_download() as info:
-            page.get_by_role("button", name="Download PDF").click()
+            page.get_by_role("button", name="Download", exact=True).click()
         download = info.value
         assert download.suggested_filename == "small.pdf"
         assert "Zoë O'Brien" in pdf_text(Path(download.path()))
@@ -162,7 +162,7 @@ def test_nurse_downloads_a_recorded_leaflet_then_records_teach_back(
         try:
             downloads: list[Any] = []
             page.on("download", lambda download: downloads.append(download))
-            page.get_by_role("button", name="Download PDF").click()
+            page.get_by_role("button", name="Download", exact=True).click()
             page.get_by_role("heading", name="Sorry, there is a problem").wait_for()
             assert "was not handed out" in page.content() and "locked" in page.content()
             assert downloads == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,9 +18,9 @@ from ..project import Project
 from ..readers import MAX_DATA_BYTES, read_text
 from ..schema import DETAIL_KEYS, ID_PATTERN, Details
 from ..translations import check_site_language
-from ..variants import PAPERS, VARIANTS, PrintOptions
+from ..variants import FORMATS, PAPERS, VARIANTS, PrintOptions
 
-DATA_COLUMNS = ("leaflet", "id", "variant", "paper", "lang", *DETAIL_KEYS)
+DATA_COLUMNS = ("leaflet", "id", "variant", "paper", "format", "lang", *DETAIL_KEYS)
 PRIVATE = "[personal detail]"
 
 _ID = re.compile(ID_PATTERN)
@@ -39,6 +40,7 @@ class BatchJob:
     details: dict[str, str] = field(default_factory=dict, hash=False)
     row: int | None = None
     prefix: str = ""
+    output_format: str = "pdf"
     language: str = "en"
     record: Any = None  # where this row's hand-out is recorded (leaflets.record.RecordTarget), if anywhere
 
@@ -53,6 +55,8 @@ class BatchJob:
     @property
     def outputs(self) -> tuple[str, ...]:
         options = self.options
+        if self.output_format == "html":
+            return (self.output_name(f"{options.file_stem(self.leaflet)}.html"),)
         names = [f"{options.file_stem(self.leaflet)}.pdf"]
         if self.variant == "booklet":
             names.append(f"{options.booklet_stem(self.leaflet)}.pdf")
@@ -61,10 +65,11 @@ class BatchJob:
     @property
     def label(self) -> str:
         """How messages name the job: the leaflet and format, and the CSV row; never a personal detail."""
-        lang = "" if self.language == "en" else f", {self.language}"
+        what = f"{self.variant}, {self.paper}" + (", html" if self.output_format == "html" else "")
+        what += "" if self.language == "en" else f", {self.language}"
         if self.row is not None:
-            return f"row {self.row} ({self.leaflet}, {self.variant}, {self.paper}{lang})"
-        return f"{self.leaflet} ({self.variant}, {self.paper}{lang})"
+            return f"row {self.row} ({self.leaflet}, {what})"
+        return f"{self.leaflet} ({what})"
 
 
 @dataclass(frozen=True)
@@ -100,22 +105,23 @@ def find_set_file(set_path: Path | str, project: Project) -> Path:
 
 
 def jobs_from_set(leaflet_set: LeafletSet, library: Library, out_dir: Path) -> list[BatchJob]:
-    """Every (leaflet, language, variant, paper) of a set; jobs that would write the same files are made once."""
+    """Every (leaflet, language, variant, paper, format) of a set; jobs writing the same files are made once."""
     jobs: list[BatchJob] = []
     seen: set[tuple[str, ...]] = set()
     root, out = str(library.project.root), str(out_dir.resolve())
-    languages = list(dict.fromkeys(leaflet_set.file.languages))
+    file = leaflet_set.file
+    languages = list(dict.fromkeys(file.languages))
     for language in languages:
-        check_site_language(library.site(leaflet_set.file.site), language)
+        check_site_language(library.site(file.site), language)
     for leaflet in library.set_leaflets(leaflet_set):
-        for language in languages:
-            for variant in dict.fromkeys(leaflet_set.file.variants):
-                for paper in dict.fromkeys(leaflet_set.file.papers):
-                    job = BatchJob(len(jobs), root, out, leaflet, leaflet_set.file.site, variant, paper,
-                                   language=language)
-                    if job.outputs not in seen:
-                        seen.add(job.outputs)
-                        jobs.append(job)
+        for language, variant, paper, output_format in itertools.product(
+            languages, *(dict.fromkeys(values) for values in (file.variants, file.papers, file.formats))
+        ):
+            job = BatchJob(len(jobs), root, out, leaflet, file.site, variant, paper,
+                           output_format=output_format, language=language)
+            if job.outputs not in seen:
+                seen.add(job.outputs)
+                jobs.append(job)
     return jobs
 
 
@@ -142,7 +148,7 @@ def jobs_from_data(
     """One job per CSV row, every row checked before anything renders; problems name rows, never values."""
     header, body = _checked_table(data_path)
     allowed = library.set_leaflets(leaflet_set)
-    defaults = (leaflet_set.file.variants[0], leaflet_set.file.papers[0])
+    defaults = (leaflet_set.file.variants[0], leaflet_set.file.papers[0], leaflet_set.file.formats[0])
     languages = list(leaflet_set.file.languages)
     owners: dict[str, int] = {}
     jobs: list[BatchJob] = []
@@ -164,7 +170,7 @@ def jobs_from_data(
         job = BatchJob(len(jobs), root, out, values["leaflet"], leaflet_set.file.site,
                        values.get("variant") or defaults[0], values.get("paper") or defaults[1],
                        details=details.present(), row=number, prefix=prefix,
-                       language=values.get("lang") or languages[0])
+                       output_format=values.get("format") or defaults[2], language=values.get("lang") or languages[0])
         clash = next((owners[name] for name in job.outputs if name in owners), None)
         if clash is not None:
             problems.append(Problem(f"id: gives the same file name as row {clash}; each row needs its own id", where))
@@ -209,7 +215,7 @@ def _checked_table(data_path: Path) -> tuple[list[str], list[tuple[int, list[str
 
 
 def _row_problems(
-    values: dict[str, str], allowed: list[str], defaults: tuple[str, str], where: str
+    values: dict[str, str], allowed: list[str], defaults: tuple[str, str, str], where: str
 ) -> tuple[list[Problem], Details]:
     """What is wrong with one row (naming columns, never values), and its checked details."""
     problems: list[Problem] = []
@@ -225,6 +231,8 @@ def _row_problems(
         problems.append(Problem(f"variant: must be one of {', '.join(VARIANTS)}", where))
     if (values.get("paper") or defaults[1]) not in PAPERS:
         problems.append(Problem(f"paper: must be one of {', '.join(PAPERS)}", where))
+    if (values.get("format") or defaults[2]) not in FORMATS:
+        problems.append(Problem(f"format: must be one of {', '.join(FORMATS)}", where))
     try:
         details = details_from_mapping({k: v for k, v in values.items() if k in DETAIL_KEYS and v}, where)
     except InputError as exc:

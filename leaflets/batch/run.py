@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..assemble import plan_leaflet
+from ..easyread import easy_read_inputs
 from ..errors import InputError
 from ..incremental import (
     BuildCache,
@@ -28,7 +29,7 @@ from .pool import default_jobs, run_pool, warm_up_workers
 from .report import BatchResult, JobRecord, check_report_path, write_report
 from .worker import run_job
 
-VARIANT_COST = {"standard": 1.0, "large-print": 1.3, "booklet": 1.8}
+VARIANT_COST = {"standard": 1.0, "large-print": 1.3, "booklet": 1.8, "easy-read": 1.2}
 """Rough render cost of each variant, so the longest jobs start first and no worker is left with a long tail."""
 
 
@@ -53,7 +54,8 @@ def plan_records(
                 try:
                     plan = plan_leaflet(library, library.recipe(job.leaflet), site_id=job.site,
                                         options=PrintOptions(language=job.language))
-                    paths = [*plan.input_files, *extra_inputs(plan, project), *optional_inputs(project, job.site)]
+                    paths = [*plan.input_files, *extra_inputs(plan, project), *optional_inputs(project, job.site),
+                             *easy_read_inputs(project)]
                     names = list(dict.fromkeys(input_name(path, project) for path in paths))
                     digest = inputs_digest(names, digests, project)
                     sizes[edition] = sum(len(s.body) for s in plan.sections)

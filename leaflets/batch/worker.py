@@ -12,7 +12,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..assemble import plan_leaflet
 from ..errors import LeafletError
 from ..library import Library
 from ..project import Project
@@ -108,7 +107,7 @@ def start_job(runner: Callable[[BatchJob], JobOutcome], job: BatchJob) -> JobOut
 
 
 def render_job(job: BatchJob) -> tuple[str, ...]:
-    from ..build import get_renderer, render_plan
+    from ..build import BuildRequest, get_renderer, plans_for, render_plan
     from ..record.handout import write_recorded
 
     project = Project(Path(job.root))
@@ -116,9 +115,11 @@ def render_job(job: BatchJob) -> tuple[str, ...]:
     if job.root not in libraries:
         libraries[job.root] = Library(project)
     library = libraries[job.root]
-    plan = plan_leaflet(library, library.recipe(job.leaflet), site_id=job.site,
-                        details=Details.model_validate(job.details), options=job.options)
-    rendered = render_plan(plan, project, renderer=get_renderer(project))
+    request = BuildRequest(leaflets=(job.leaflet,), site=job.site, details=Details.model_validate(job.details),
+                           options=job.options, output_formats=(job.output_format,))
+    [plan] = plans_for(library, request)  # the Easy Read variant plans from its own words
+    renderer = get_renderer(project) if job.output_format == "pdf" else None
+    rendered = render_plan(plan, project, renderer=renderer, output_formats=(job.output_format,))
     written = write_recorded(rendered, Path(job.out_dir), job.record, channel="batch", rename=job.output_name)
     return tuple(path.name for path in written)
 

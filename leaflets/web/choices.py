@@ -20,18 +20,31 @@ class LeafletChoice:
     audience: str | None
     sections: list[str]
     draft: bool
+    easy_read: bool = False
+    """There is an Easy Read version: the page offers that layout and the API takes variant 'easy-read'."""
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "subtitle": self.subtitle, "audience": self.audience,
-                "sections": self.sections, "draft": self.draft}
+                "sections": self.sections, "draft": self.draft, "easy_read": self.easy_read}
 
     @property
     def search_text(self) -> str:
         return " ".join(filter(None, [self.title, self.subtitle, self.id.replace("-", " ")])).lower()
 
 
+def easy_read_leaflets(library: Library) -> set[str]:
+    """The leaflets with an Easy Read version (their own Easy Read recipe, or every section in Easy Read)."""
+    from ..listing import easy_read_listing
+
+    try:
+        return {item["id"] for item in easy_read_listing(library)}
+    except LeafletError:  # a broken Easy Read file: `leaflets check` names it; the page offers no Easy Read
+        return set()
+
+
 def leaflet_choices(library: Library) -> tuple[list[LeafletChoice], list[str]]:
     """Every usable leaflet, and one line for each that cannot be loaded."""
+    easy_read = easy_read_leaflets(library)
     choices: list[LeafletChoice] = []
     problems: list[str] = []
     for rid in library.recipe_ids:
@@ -43,7 +56,7 @@ def leaflet_choices(library: Library) -> tuple[list[LeafletChoice], list[str]]:
             continue
         file = recipe.file
         choices.append(LeafletChoice(rid, file.title, file.subtitle, file.audience, list(file.sections),
-                                     any(s.meta.status != "approved" for s in sections)))
+                                     any(s.meta.status != "approved" for s in sections), rid in easy_read))
     choices.sort(key=lambda c: c.title.lower())
     return choices, problems
 
@@ -99,4 +112,4 @@ def find_choice(library: Library, rid: str) -> LeafletChoice:
     sections = library.sections_of(recipe)
     file = recipe.file
     return LeafletChoice(rid, file.title, file.subtitle, file.audience, list(file.sections),
-                         any(s.meta.status != "approved" for s in sections))
+                         any(s.meta.status != "approved" for s in sections), rid in easy_read_leaflets(library))

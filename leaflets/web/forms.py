@@ -18,14 +18,16 @@ from ..library import Library, closest
 from ..rules import BrokenRule, missing_sections
 from ..schema import DETAIL_KEYS, MAX_TITLE, PRINTED_DETAIL_KEYS, Details
 from ..translations import check_site_language
-from ..variants import PAPERS, PrintOptions
+from ..variants import FORMATS, PAPERS, PrintOptions
 
 if TYPE_CHECKING:  # pragma: no cover
     from werkzeug.datastructures import MultiDict
 
+    from ..record import RecordTarget
+
 from .choices import LeafletChoice, language_choices, section_choices, site_choices
-from .record_routes import keeps_hospital_numbers, teach_back_context
-from .responses import ApiError, preview_message
+from .record_routes import keeps_hospital_numbers, record_pdf, teach_back_context, with_handout
+from .responses import ApiError, html_response, pdf_response, preview_message
 from .security import CSRF_FIELD
 
 CUSTOM_ID = "custom-leaflet"
@@ -39,9 +41,13 @@ LAYOUTS: dict[str, tuple[str, str, str]] = {
     "large-print": ("large-print", "reading", "Large print"),
     "booklet": ("booklet", "reading", "Booklet: pages to read (A5, or half-letter on US Letter)"),
     "booklet-print": ("booklet", "booklet", "Booklet: print file to fold"),
+    "easy-read": ("easy-read", "reading", "Easy Read: a picture beside every point, short sentences, big print"),
 }
+EASY_READ_LAYOUT = "easy-read"
+"""Offered only for leaflets that have an Easy Read version (see choices.easy_read_leaflets)."""
 PAPER_LABELS = {"a4": "A4", "letter": "US Letter"}
-API_OPTION_KEYS = ("details", "site", "variant", "paper", "file", "print_ready", "lang")
+FORMAT_LABELS = {"pdf": "PDF, to print or send", "html": "Web page (HTML): one file for email or a screen reader"}
+API_OPTION_KEYS = ("details", "site", "variant", "paper", "file", "print_ready", "format", "lang")
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,7 @@ class Order:
     site: str | None
     options: PrintOptions
     file: str  # "reading" or "booklet"
+    output_format: str = "pdf"  # "pdf" or "html" (the self-contained HTML edition)
 
 
 def form_problem_preview(exc: InputError) -> Response:
@@ -87,6 +94,9 @@ def order_from(values: Mapping[str, Any], library: Library, details: Mapping[str
     file = values.get("file") or "reading"
     if file not in ("reading", "booklet"):
         raise InputError(Problem("must be 'reading' or 'booklet'", field="file"))
+    output_format = values.get("format") or "pdf"
+    if output_format not in FORMATS:
+        raise InputError(Problem(f"must be one of {', '.join(FORMATS)}", field="format"))
     language = values.get("lang") or site.file.languages[0]
     if not isinstance(language, str):
         raise InputError(Problem('must be a language code, for example "fr"', field="lang"))
@@ -94,18 +104,24 @@ def order_from(values: Mapping[str, Any], library: Library, details: Mapping[str
     options = PrintOptions(variant=variant, paper=paper, print_ready=print_ready, language=language)
     if file == "booklet" and variant != "booklet":
         raise InputError(Problem("'booklet' needs variant 'booklet'", field="file"))
-    return Order(checked, site_id, options, file)
+    if file == "booklet" and output_format != "pdf":
+        raise InputError(Problem("the booklet print file is a PDF only; use format 'pdf'", field="format"))
+    return Order(checked, site_id, options, file, output_format)
 
 
-def form_order(library: Library) -> Order:
-    """An order from the page's form: the layout radio names a variant and which booklet file."""
+def form_order(library: Library, easy_read: bool = False) -> Order:
+    """An order from the page's form: the layout radio names a variant and which booklet file.
+
+    EASY_READ: this leaflet has an Easy Read version, so the page offers that layout.
+    """
     form = request.form
     layout = form.get("layout", "standard")
-    if layout not in LAYOUTS:
-        raise InputError(f"unknown layout '{layout[:40]}': choose one of {', '.join(LAYOUTS)}")
+    offered = form_layouts(easy_read)
+    if layout not in offered:
+        raise InputError(f"unknown layout '{layout[:40]}': choose one of {', '.join(offered)}")
     variant, file, _label = LAYOUTS[layout]
     values = {"site": form.get("site") or None, "variant": variant, "paper": form.get("paper") or None, "file": file,
-              "lang": form.get("lang") or None}
+              "format": form.get("format") or "pdf", "lang": form.get("lang") or None}
     return order_from(values, library, {k: form.get(k, "") for k in DETAIL_KEYS})
 
 
@@ -189,10 +205,28 @@ def custom_sections(form: MultiDict[str, str]) -> list[str]:
     return [sid for _i, sid in sorted(enumerate(dict.fromkeys(ticked)), key=key)]
 
 
+def form_layouts(easy_read: bool) -> dict[str, str]:
+    """The layouts a form offers, by value and label: Easy Read only where the leaflet has it."""
+    return {k: v[2] for k, v in LAYOUTS.items() if easy_read or k != EASY_READ_LAYOUT}
+
+
 def pick_file(rendered: RenderedLeaflet, order: Order) -> tuple[str, bytes]:
+    """The one file the order asked for: the reading PDF, the booklet print file or the HTML edition."""
     plan = rendered.plan
+    if order.output_format == "html":
+        stem = plan.options.file_stem(plan.id)
+        return stem, rendered.files[f"{stem}.html"]
     stem = plan.options.booklet_stem(plan.id) if order.file == "booklet" else plan.options.file_stem(plan.id)
     return stem, rendered.files[f"{stem}.pdf"]
+
+
+def download(rendered: RenderedLeaflet, order: Order, inline: bool, target: RecordTarget | None) -> Response:
+    """Record the hand-out (if the site keeps a record), then send the file the order asked for."""
+    stem, data = pick_file(rendered, order)
+    handout = record_pdf(target, rendered.plan, data)
+    if order.output_format == "html":
+        return with_handout(html_response(data, stem), handout)
+    return with_handout(pdf_response(data, stem, inline=inline), handout)
 
 
 def custom_plan(library: Library, order: Order, sections: Any, title: Any) -> LeafletPlan:
@@ -209,7 +243,9 @@ def _form_values(library: Library) -> dict[str, str]:
     return {"paper": default.file.paper, "layout": "standard", "site": default.id, "lang": default.file.languages[0]}
 
 
-def _common_form_context(library: Library, errors: list[tuple[str | None, str]] | None) -> dict[str, Any]:
+def _common_form_context(
+    library: Library, errors: list[tuple[str | None, str]] | None, easy_read: bool = False
+) -> dict[str, Any]:
     errors = errors or []
     return {
         "values": _form_values(library),
@@ -220,8 +256,9 @@ def _common_form_context(library: Library, errors: list[tuple[str | None, str]] 
         "labels": DETAIL_LABELS,
         "hints": DETAIL_HINTS,
         "limits": detail_limits(),
-        "layouts": {k: v[2] for k, v in LAYOUTS.items()},
+        "layouts": form_layouts(easy_read),
         "papers": {p: PAPER_LABELS.get(p, p) for p in PAPERS},
+        "formats": {f: FORMAT_LABELS.get(f, f) for f in FORMATS},
         "sites": site_choices(library),
         "languages": language_choices(site_choices(library)),
     }
@@ -230,7 +267,7 @@ def _common_form_context(library: Library, errors: list[tuple[str | None, str]] 
 def leaflet_form(library: Library, choice: LeafletChoice, errors: list[tuple[str | None, str]] | None = None,
                   status: int = 200) -> Response:
     html = render_template("leaflet.html", choice=choice, **teach_back_context(library, choice.id),
-                           **_common_form_context(library, errors))
+                           **_common_form_context(library, errors, choice.easy_read))
     return Response(html, status=status, mimetype="text/html")
 
 

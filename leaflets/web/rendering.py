@@ -45,8 +45,10 @@ class Renders:
             self._renderer = get_renderer(self.project)
         return self._renderer
 
-    def render(self, plan: LeafletPlan, background: bool = False) -> RenderedLeaflet:
+    def render(self, plan: LeafletPlan, background: bool = False, output_format: str = "pdf") -> RenderedLeaflet:
         """Render one plan, waiting for any render already running; a BACKGROUND render lets requests go first."""
+        if output_format != "pdf":  # the HTML edition needs no WeasyPrint, so no turn at the renderer
+            return render_plan(plan, self.project, output_formats=(output_format,))
         if background:
             deadline = time.monotonic() + RENDER_WAIT_SECONDS
             while self._waiting and time.monotonic() < deadline:
@@ -192,8 +194,8 @@ def first_page_png(pdf: bytes, width: int = THUMBNAIL_WIDTH) -> bytes:
     return result.stdout
 
 
-def timed_render(state: WebState, plan: LeafletPlan) -> RenderedLeaflet:
+def timed_render(state: WebState, plan: LeafletPlan, output_format: str = "pdf") -> RenderedLeaflet:
     started = time.perf_counter()
-    rendered = state.renders.render(plan)
+    rendered = state.renders.render(plan, output_format=output_format)
     log.info("made %s (%s) in %.2f s", plan.id, plan.options.as_key(), time.perf_counter() - started)
     return rendered

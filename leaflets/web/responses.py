@@ -40,6 +40,18 @@ def pdf_response(data: bytes, stem: str, inline: bool) -> Response:
     return response
 
 
+def html_response(data: bytes, stem: str) -> Response:
+    """The HTML edition as a download; if a browser shows it anyway, it may load nothing and run nothing."""
+    response = Response(data, mimetype="text/html")
+    response.headers["Content-Disposition"] = f'attachment; filename="{stem}.html"'
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; base-uri 'none'; "
+        "form-action 'none'"
+    )
+    return response
+
+
 def preview_document(plan: LeafletPlan, project: Project) -> tuple[str, list[str]]:
     """The leaflet's HTML for a browser: file:// links point at /assets/, and its inline CSS hashes for the CSP.
 

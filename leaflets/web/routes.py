@@ -14,7 +14,7 @@ from ..assemble import LeafletPlan, checked_ad_hoc, plan_leaflet
 from ..errors import InputError, LeafletError, one_line
 from ..library import closest
 from ..rules import ad_hoc_warning, broken_rules, missing_sections
-from .choices import find_choice, leaflet_choices, section_choices, site_choices
+from .choices import easy_read_leaflets, find_choice, leaflet_choices, section_choices, site_choices
 from .config import MAX_BODY_BYTES, WEB_STATIC, WEB_STYLES
 from .forms import (
     api_body,
@@ -22,13 +22,13 @@ from .forms import (
     custom_plan,
     custom_sections,
     detail_problems,
+    download,
     form_order,
     form_problem_preview,
     leaflet_form,
     order_from,
-    pick_file,
 )
-from .record_routes import api_choices, filtered_choices, leaflet_codes, record_pdf, recording_for, with_handout
+from .record_routes import api_choices, filtered_choices, leaflet_codes, recording_for
 from .rendering import timed_render
 from .responses import (
     ASSET_CSP,
@@ -39,7 +39,6 @@ from .responses import (
     error_response,
     file_response,
     leaflet_error_status,
-    pdf_response,
     preview_document,
     preview_message,
     preview_response,
@@ -119,15 +118,14 @@ def leaflet_form_pdf(rid: str) -> Response | str:
     library = state.library()
     choice = find_choice(library, rid)
     try:
-        order = form_order(library)
+        order = form_order(library, easy_read=choice.easy_read)
         target = recording_for(library, order.site, order.details)
     except InputError as exc:
         return leaflet_form(library, choice, errors=detail_problems(exc), status=400)
     plan = plan_leaflet(library, library.recipe(rid), site_id=order.site, details=order.details,
                         options=order.options)
-    stem, data = pick_file(timed_render(state, plan), order)
-    handout = record_pdf(target, plan, data)
-    return with_handout(pdf_response(data, stem, inline=request.form.get("action") == "print"), handout)
+    return download(timed_render(state, plan, order.output_format), order,
+                    inline=request.form.get("action") == "print", target=target)
 
 
 @web.route("/leaflets/<rid>/preview", methods=["GET", "POST"])
@@ -140,7 +138,7 @@ def leaflet_preview(rid: str) -> Response:
     def plan() -> LeafletPlan:
         if request.method == "POST":
             check_form_post()
-            order = form_order(library)
+            order = form_order(library, easy_read=rid in easy_read_leaflets(library))
         else:
             order = order_from({k: request.args.get(k) for k in ("site", "variant", "paper")}, library, {})
         return plan_leaflet(library, library.recipe(rid), site_id=order.site, details=order.details,
@@ -185,9 +183,8 @@ def build_form_pdf() -> Response | str:
         return build_form(library, errors=detail_problems(exc), status=400)
     if plan.broken_rules and request.form.get("safety_ok") != "1":
         return build_form(library, safety=plan.broken_rules)  # offer the missing sections first
-    stem, data = pick_file(timed_render(state, plan), order)
-    handout = record_pdf(target, plan, data)
-    return with_handout(pdf_response(data, stem, inline=request.form.get("action") == "print"), handout)
+    return download(timed_render(state, plan, order.output_format), order,
+                    inline=request.form.get("action") == "print", target=target)
 
 
 @web.post("/build/add-sections")
@@ -255,8 +252,7 @@ def api_leaflet_pdf(rid: str) -> Response:
     target = recording_for(library, order.site, order.details)
     plan = plan_leaflet(library, library.recipe(rid), site_id=order.site, details=order.details,
                         options=order.options)
-    stem, data = pick_file(timed_render(state, plan), order)
-    return with_handout(pdf_response(data, stem, inline=False), record_pdf(target, plan, data))
+    return download(timed_render(state, plan, order.output_format), order, inline=False, target=target)
 
 
 @web.post("/api/build/pdf")
@@ -268,8 +264,7 @@ def api_build_pdf() -> Response:
     order = order_from(body, library, body.get("details") or {})
     plan = custom_plan(library, order, body.get("sections"), body.get("title"))
     target = recording_for(library, order.site, order.details)
-    stem, data = pick_file(timed_render(state, plan), order)
-    response = with_handout(pdf_response(data, stem, inline=False), record_pdf(target, plan, data))
+    response = download(timed_render(state, plan, order.output_format), order, inline=False, target=target)
     if warning := ad_hoc_warning(plan.broken_rules):
         response.headers["X-Leaflets-Warning"] = warning
     return response

@@ -1,0 +1,70 @@
+"""Plans for the Easy Read edition: the same plan shape as a standard leaflet, made of Easy Read sections."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .assemble import LeafletPlan, _asset_files, slugify
+from .easyread import (
+    easy_read_content,
+    easy_read_recipe,
+    easy_read_recipe_ids,
+    easy_read_sections,
+    icons_folder,
+    locale_values,
+)
+from .errors import ContentError
+from .schema import AdHocLeaflet, Details
+from .variants import PrintOptions
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .build import BuildRequest
+    from .library import Library
+
+
+def plan_easy_read(library: Library, request: BuildRequest) -> list[LeafletPlan]:
+    """One Easy Read plan per leaflet asked for; sections without an Easy Read version are refused."""
+    common = dict(site_id=request.site, details=request.details, options=request.options)
+    if request.sections:
+        plans = [plan_easy_read_one(library, None, list(request.sections), request.title, **common)]
+    else:
+        content = easy_read_content(library.project)
+        ids = easy_read_recipe_ids(content) if request.all_leaflets else list(dict.fromkeys(request.leaflets))
+        plans = [plan_easy_read_one(library, rid, **common) for rid in ids]
+    if request.approved_only:
+        for plan in plans:
+            if plan.is_draft:
+                raise ContentError(f"{plan.id}: not built with --approved-only: its Easy Read sections are drafts")
+    return plans
+
+
+def plan_easy_read_one(
+    library: Library, rid: str | None, section_ids: list[str] | None = None, title: str | None = None,
+    site_id: str | None = None, details: Details | None = None, options: PrintOptions | None = None,
+) -> LeafletPlan:
+    """The Easy Read plan for leaflet RID (its own Easy Read recipe, else the standard one) or for SECTION_IDS."""
+    content = easy_read_content(library.project)
+    site = library.site(site_id)
+    path: Path | None = None
+    if rid is None:  # checked by the same model as every other ad hoc leaflet
+        ad_hoc = AdHocLeaflet.checked(section_ids or [], title)
+        title = ad_hoc.title or "Information for you"
+        rid, ids = slugify(title), list(ad_hoc.sections)
+        head = dict(title=title, subtitle=None, audience=None, intro=None)
+    else:
+        own = easy_read_recipe(content, rid)
+        path, recipe = own if own else (library.recipe(rid).path, library.recipe(rid).file)
+        ids = list(recipe.sections)
+        head = dict(title=recipe.title, subtitle=recipe.subtitle, audience=recipe.audience, intro=recipe.intro)
+    locale = library.locale(site)  # the country facts the standard leaflets use win over the built-in numbers
+    values = {**locale_values(content, site.file.locale), **{k: str(v) for k, v in locale.values.items()}}
+    sections = [s.localised(values) for s in easy_read_sections(content, icons_folder(library.project), ids)]
+    inputs = [*([path] if path else []), *(s.path for s in sections), *_asset_files(library.project)]
+    if site.path is not None:
+        inputs.append(site.path)
+    return LeafletPlan(
+        id=rid, sections=sections, site=site, details=details or Details(),  # type: ignore[arg-type]
+        options=(options or PrintOptions("easy-read")).with_site_paper(site.file.paper), glossary=[], drugs=[],
+        locale=locale, input_files=inputs, **head,
+    )
