@@ -14,6 +14,7 @@ from .errors import ContentError, LeafletError
 from .i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, catalog_path, number_problem
 from .layers import file_hash, text_hash
 from .library import Library
+from .overrides import shown
 from .project import find_project
 from .readability import plain_sentences
 from .translations import TranslatedLibrary, library_for
@@ -100,7 +101,7 @@ def language_report(library: Library, language: str, with_reading: bool = True) 
     for sid in library.section_ids:
         tally = kinds["sections"]
         tally.total += 1
-        path = translated.folder / "sections" / f"{sid}.md"
+        path = translated.translated_path(f"sections/{sid}.md")
         if not path.exists():
             tally.missing.append(sid)
             continue
@@ -127,7 +128,7 @@ def language_report(library: Library, language: str, with_reading: bool = True) 
 def _tally_recipes(library: Library, translated: TranslatedLibrary, tally: Tally, problems: list[str]) -> None:
     for rid in library.recipe_ids:
         tally.total += 1
-        path = translated.folder / "leaflets" / f"{rid}.yaml"
+        path = translated.translated_path(f"leaflets/{rid}.yaml")
         if not path.exists():
             tally.missing.append(rid)
             continue
@@ -154,29 +155,39 @@ def _all_approved(translated: TranslatedLibrary, section_ids: list[str]) -> bool
 
 def _tally_shared(library: Library, translated: TranslatedLibrary, kinds: dict[str, Tally],
                   problems: list[str]) -> None:
-    """Glossary terms (matched by source_term) and drug rows (by generic); stale when the English file changed."""
-    stale = translated.stale_shared()
+    """Glossary terms (matched by source_term) and drug rows (by generic), as the English matches them: any case.
+
+    Stale when the English file of the translation's own layer changed, or, entry by entry, when a project
+    rewrote an entry in English and its translation is still the built-in one.
+    """
     try:
+        stale = translated.stale_shared()
         english_terms = [t.term for t in library.glossary]
-        french_terms = {t.source_term for t in translated.glossary_file.terms}
+        french_terms = {t.source_term.lower(): t.source_term for t in translated.glossary_file.terms}
         english_drugs = [d.generic for d in library.drugs]
-        french_drugs = {d.generic for d in translated.drugs_file.drugs}
+        french_drugs = {d.generic.lower(): d.generic for d in translated.drugs_file.drugs}
     except LeafletError:
         return
     for kind, english, french in (("glossary", english_terms, french_terms), ("drugs", english_drugs, french_drugs)):
         tally = kinds[kind]
         tally.total = len(english)
-        tally.translated = [e for e in english if e in french]
-        tally.missing = [e for e in english if e not in french]
+        tally.translated = [e for e in english if e.lower() in french]
+        tally.missing = [e for e in english if e.lower() not in french]
+        own = translated.folder / f"{kind}.yaml"
         if kind in stale:
             tally.stale = list(tally.translated)
-            english_file = library.project.find("content", f"{kind}.yaml") or library.project.content / f"{kind}.yaml"
-            problems.append(f"{translated.folder / (kind + '.yaml')}: stale: content/{kind}.yaml changed since it "
-                            f"was translated; update it, then set source_hash to {file_hash(english_file)}")
-        unknown = sorted(french - set(english))
+            for path, english_file in translated.stale_files(kind):
+                problems.append(f"{path}: stale: {shown(english_file, library.project)} changed since it was "
+                                f"translated; update it, then set source_hash to {file_hash(english_file)}")
+        rewritten = [e for e in english if f"{kind}/{e.lower()}" in stale]
+        tally.stale = list(dict.fromkeys([*tally.stale, *rewritten]))
+        if rewritten:
+            problems.append(f"{own}: stale: {', '.join(rewritten)}: this project's own English "
+                            f"(content/{kind}.yaml) is not what the built-in translation translates; translate "
+                            f"{'them' if len(rewritten) > 1 else 'it'} here")
+        unknown = sorted(name for key, name in french.items() if key not in {e.lower() for e in english})
         if unknown:
-            problems.append(f"{translated.folder / (kind + '.yaml')}: translates entries the English does not have: "
-                            f"{', '.join(unknown)}")
+            problems.append(f"{own}: translates entries the English does not have: {', '.join(unknown)}")
 
 
 def _tally_interface(language: str, tally: Tally) -> None:

@@ -4,6 +4,10 @@ Layout (CONTRIBUTING.md): content/translations/<lang>/sections/<id>.md, leaflets
 and drugs.yaml. Each translated section and recipe records the hash of the English file it translates
 (`source_hash`); when the English changes, the translation is stale: `leaflets check` lists it, the PDF says
 so on every page, and `--approved-only` refuses it.
+
+Translations are layered like the English: a project's own content/translations/<lang>/ file wins, else the
+built-in one is used; each is checked against the English actually in use. A glossary or drug entry a project
+rewrote in English but whose translation is still the built-in one is stale until the project translates it.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from pydantic import Field
 
 from .errors import ContentError, InputError, Problem
 from .i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, catalog_path, check_language, typeset
-from .layers import file_hash, text_hash
+from .layers import BUILT_IN, file_hash, text_hash
 from .library import DRUG_TEXT_FIELDS, Library, Recipe, SiteProfile
 from .locales import Locale, fill
 from .project import Project
@@ -122,10 +126,15 @@ class TranslatedLibrary(Library):
     def name(self) -> str:
         return LANGUAGE_NAMES[self.language]
 
+    def translated_path(self, relative: str) -> Path:
+        """The translation file RELATIVE (sections/<id>.md): the project's own if it has one, else a lower layer's."""
+        paths = [folder / "translations" / self.language / relative for folder in self.project.folders("content")]
+        return next((path for path in paths if path.is_file()), paths[0])
+
     def section(self, sid: str) -> Section:
         if sid not in self._sections:
             english = self.english.section(sid)
-            path = self.folder / "sections" / f"{sid}.md"
+            path = self.translated_path(f"sections/{sid}.md")
             if not path.is_file():
                 raise ContentError.at(path, f"section '{sid}' has no {self.name} translation yet; translate "
                                       f"content/sections/{sid}.md into this file ('leaflets translations' lists "
@@ -147,7 +156,7 @@ class TranslatedLibrary(Library):
     def recipe(self, rid: str) -> Recipe:
         if rid not in self._recipes:
             english = self.english.recipe(rid)
-            path = self.folder / "leaflets" / f"{rid}.yaml"
+            path = self.translated_path(f"leaflets/{rid}.yaml")
             if not path.is_file():
                 raise ContentError.at(path, f"leaflet '{rid}' has no {self.name} translation yet; translate the "
                                       f"title, subtitle, audience and intro of content/leaflets/{rid}.yaml here")
@@ -173,10 +182,30 @@ class TranslatedLibrary(Library):
         locale = self.locales.by_code[code]
         return dataclasses.replace(locale, values={k: typeset(v, self.language) for k, v in locale.values.items()})
 
+    def shared_layers(self, name: str) -> list[tuple[str, Path, Path]]:
+        """Each layer's translation of NAME (glossary.yaml, drugs.yaml), built-in first, with that layer's English."""
+        found = []
+        for layer, folder in zip(self.project.layers, self.project.folders("content"), strict=True):
+            path = folder / "translations" / self.language / name
+            if path.is_file():
+                found.append((layer.name, path, folder / name))
+        return found[::-1]
+
+    @cached_property
+    def glossary_layers(self) -> list[tuple[str, TranslatedGlossaryFile]]:
+        return [(layer, validate(TranslatedGlossaryFile, load_yaml_mapping(path)))
+                for layer, path, _ in self.shared_layers("glossary.yaml")]
+
+    @cached_property
+    def drugs_layers(self) -> list[tuple[str, TranslatedDrugsFile]]:
+        return [(layer, validate(TranslatedDrugsFile, load_yaml_mapping(path)))
+                for layer, path, _ in self.shared_layers("drugs.yaml")]
+
     @cached_property
     def glossary_file(self) -> TranslatedGlossaryFile:
-        path = self.folder / "glossary.yaml"
-        return validate(TranslatedGlossaryFile, load_yaml_mapping(path)) if path.exists() else TranslatedGlossaryFile()
+        """Every layer's translated terms by English term, a project's own winning (as in the English)."""
+        merged = {t.source_term.lower(): t for _, file in self.glossary_layers for t in file.terms}
+        return TranslatedGlossaryFile(terms=list(merged.values()))
 
     @cached_property
     def glossary(self) -> list[GlossaryTerm]:
@@ -185,18 +214,19 @@ class TranslatedLibrary(Library):
 
     @cached_property
     def drugs_file(self) -> TranslatedDrugsFile:
-        path = self.folder / "drugs.yaml"
-        return validate(TranslatedDrugsFile, load_yaml_mapping(path)) if path.exists() else TranslatedDrugsFile()
+        """Every layer's translated rows by English generic name, a project's own winning (as in the English)."""
+        merged = {d.generic.lower(): d for _, file in self.drugs_layers for d in file.drugs}
+        return TranslatedDrugsFile(drugs=list(merged.values()))
 
     def drugs_for(self, locale: Locale) -> list[Drug]:
         """The drug table rows in this language: the English row's type, the translated words."""
-        words = {d.generic: d for d in self.drugs_file.drugs}
-        missing = [d.generic for d in self.english.drugs if d.generic not in words]
+        words = {d.generic.lower(): d for d in self.drugs_file.drugs}
+        missing = [d.generic for d in self.english.drugs if d.generic.lower() not in words]
         if missing:
             raise ContentError.at(self.folder / "drugs.yaml", f"no {self.name} text for: {', '.join(missing)}")
         rows = []
         for drug in self.english.drugs:
-            text = words[drug.generic]
+            text = words[drug.generic.lower()]
             values = {"generic": text.name or text.generic, **{n: getattr(text, n) for n in DRUG_TEXT_FIELDS[1:]}}
             filled = {n: typeset(fill(v, locale, markdown=False), self.language) if v else None
                       for n, v in values.items()}
@@ -204,26 +234,42 @@ class TranslatedLibrary(Library):
         return rows
 
     def stale_shared(self) -> list[str]:
-        """The shared files (glossary, drug table) whose English changed since they were translated."""
-        stale = []
-        for name, recorded in (("glossary", self.glossary_file.source_hash), ("drugs", self.drugs_file.source_hash)):
-            english = self.project.find("content", f"{name}.yaml")
-            if recorded and english is not None and recorded != file_hash(english):
-                stale.append(name)
-        return stale
+        """Shared translations out of step with the English in use: a file whose own layer's English changed
+        ("drugs"), and each entry a project rewrote in English but whose translation is the built-in one
+        ("drugs/nivolumab")."""
+        stale = [name for name in ("glossary", "drugs") if self.stale_files(name)]
+        return stale + [f"{kind}/{key}" for kind, key in self.stale_entries()]
+
+    def stale_files(self, name: str) -> list[tuple[Path, Path]]:
+        """(translation, English) of each layer whose translation of NAME (glossary, drugs) records an older
+        hash of the English file beside it, in the same layer."""
+        layers = dict(self.glossary_layers if name == "glossary" else self.drugs_layers)
+        return [(path, english) for layer, path, english in self.shared_layers(f"{name}.yaml")
+                if layers[layer].source_hash and english.is_file()
+                and layers[layer].source_hash != file_hash(english)]
+
+    def stale_entries(self) -> list[tuple[str, str]]:
+        """(glossary or drugs, key) of entries whose English is a project's own but whose translation is built-in."""
+        translated_in = {
+            "glossary": {t.source_term.lower(): layer for layer, file in self.glossary_layers for t in file.terms},
+            "drugs": {d.generic.lower(): layer for layer, file in self.drugs_layers for d in file.drugs},
+        }
+        origins = {"glossary": self.english.glossary_origins, "drugs": self.english.drug_origins}
+        return [(kind, key) for kind, entries in origins.items() for key, (_, origin, _) in entries.items()
+                if origin != BUILT_IN and translated_in[kind].get(key) == BUILT_IN]
 
     def shared_files(self) -> list[Path]:
-        files = [self.folder / "glossary.yaml", self.folder / "drugs.yaml", catalog_path(self.language)]
-        return [*self.english.shared_files(), *(p for p in files if p.exists())]
+        files = [path for name in ("glossary.yaml", "drugs.yaml") for _, path, _ in self.shared_layers(name)]
+        return [*self.english.shared_files(), *files, catalog_path(self.language)]
 
     def validate_all(self) -> list[Problem]:
         """Every translated file that exists, checked; missing ones are reported by 'leaflets translations'."""
         problems: list[Problem] = []
         loaders = [
             *(lambda s=s: self.section(s) for s in self.english.section_ids
-              if (self.folder / "sections" / f"{s}.md").exists()),
+              if self.translated_path(f"sections/{s}.md").exists()),
             *(lambda r=r: self.recipe(r) for r in self.english.recipe_ids
-              if (self.folder / "leaflets" / f"{r}.yaml").exists()),
+              if self.translated_path(f"leaflets/{r}.yaml").exists()),
             lambda: self.glossary,
             lambda: self.drugs_file,
         ]
