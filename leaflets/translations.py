@@ -25,7 +25,7 @@ from .library import DRUG_TEXT_FIELDS, Library, Recipe, SiteProfile
 from .locales import Locale, fill
 from .project import Project
 from .readers import load_yaml_mapping
-from .schema import Drug, GlossaryTerm, SectionMeta, ShortText, _Strict, validate
+from .schema import Drug, GlossaryTerm, SectionMeta, ShortText, TeachBackQuestion, _Strict, validate
 from .sections import Section, load_section
 
 HashText = Field(pattern=r"^[0-9a-f]{12}$", description="the first 12 hex digits of the English file's sha256")
@@ -51,6 +51,9 @@ class RecipeTranslationFile(_Strict):
     subtitle: str | None = Field(default=None, max_length=300)
     audience: str | None = Field(default=None, max_length=300)
     intro: str | None = Field(default=None, max_length=4000)
+    teach_back: list[TeachBackQuestion] = Field(
+        default_factory=list, max_length=6, description="the English questions, translated, in the same order"
+    )
     source_hash: str = HashText
     translator: ShortText
 
@@ -161,8 +164,12 @@ class TranslatedLibrary(Library):
                 raise ContentError.at(path, f"leaflet '{rid}' has no {self.name} translation yet; translate the "
                                       f"title, subtitle, audience and intro of content/leaflets/{rid}.yaml here")
             words = validate(RecipeTranslationFile, load_yaml_mapping(path))
-            update = {key: typeset(getattr(words, key), self.language) if getattr(words, key) else None
-                      for key in ("title", "subtitle", "audience", "intro")}
+            update: dict[str, object] = {key: typeset(getattr(words, key), self.language) if getattr(words, key)
+                                         else None for key in ("title", "subtitle", "audience", "intro")}
+            if len(words.teach_back) != len(english.file.teach_back):  # a nurse must never get half the questions
+                raise ContentError.at(path, f"teach_back: has {len(words.teach_back)} questions; the English has "
+                                      f"{len(english.file.teach_back)}: translate each one, in the same order")
+            update["teach_back"] = [typeset(q, self.language) for q in words.teach_back]
             self._recipes[rid] = Recipe(
                 rid, path, english.file.model_copy(update=update), source_path=english.path,
                 stale=words.source_hash != text_hash(english.source_text),
