@@ -57,9 +57,17 @@ def french_spacing(text: str) -> str:
     return _DEGREES.sub(lambda m: f"{m.group(1)}{NBSP}°", text)
 
 
+_TAG = re.compile(r"(<[^<>]*>)")
+
+
 def typeset(text: str, language: str) -> str:
-    """TEXT with the typography of LANGUAGE (French spacing; English is left as it is)."""
-    return french_spacing(text) if language == "fr" else text
+    """TEXT with the typography of LANGUAGE (French spacing; English is left as it is); HTML tags in the web
+    page's strings (<a href="...">) are left as they are."""
+    if language != "fr":
+        return text
+    if "<" not in text:
+        return french_spacing(text)
+    return "".join(part if _TAG.fullmatch(part) else french_spacing(part) for part in _TAG.split(text))
 
 
 class _TypesetTranslations(gettext.GNUTranslations):

@@ -97,6 +97,7 @@ def site_choices(library: Library) -> list[dict[str, Any]]:
 
 
 LANGUAGE_LABELS = {"en": "English", "fr": "Français (French)"}
+"""Each language named in its own words (and in English for French), the same on an English or a French page."""
 
 
 def language_choices(sites: list[dict[str, Any]]) -> dict[str, str]:
@@ -113,3 +114,18 @@ def find_choice(library: Library, rid: str) -> LeafletChoice:
     file = recipe.file
     return LeafletChoice(rid, file.title, file.subtitle, file.audience, list(file.sections),
                          any(s.meta.status != "approved" for s in sections), rid in easy_read_leaflets(library))
+
+
+def in_language(library: Library, choice: LeafletChoice, language: str) -> LeafletChoice:
+    """CHOICE with its title and subtitle in LANGUAGE where the leaflet is translated (else as it is)."""
+    from dataclasses import replace
+
+    from ..translations import library_for
+
+    if language == "en":
+        return choice
+    try:
+        file = library_for(library, language).recipe(choice.id).file
+    except LeafletError:
+        return choice
+    return replace(choice, title=file.title, subtitle=file.subtitle, audience=file.audience)

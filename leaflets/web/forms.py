@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..record import RecordTarget
 
 from .choices import LeafletChoice, language_choices, section_choices, site_choices
+from .language import N_, ui_language, ui_text, ui_texts
 from .record_routes import keeps_hospital_numbers, record_pdf, teach_back_context, with_handout
 from .responses import ApiError, html_response, pdf_response, preview_message
 from .security import CSRF_FIELD
@@ -37,16 +38,17 @@ DETAIL_LABELS: dict[str, str] = {key: info.title or key for key, info in Details
 DETAIL_HINTS: dict[str, str] = {key: info.description for key, info in Details.model_fields.items() if info.description}
 LAYOUTS: dict[str, tuple[str, str, str]] = {
     # form value: (variant, file, label)
-    "standard": ("standard", "reading", "Standard"),
-    "large-print": ("large-print", "reading", "Large print"),
-    "booklet": ("booklet", "reading", "Booklet: pages to read (A5, or half-letter on US Letter)"),
-    "booklet-print": ("booklet", "booklet", "Booklet: print file to fold"),
-    "easy-read": ("easy-read", "reading", "Easy Read: a picture beside every point, short sentences, big print"),
+    "standard": ("standard", "reading", N_("Standard")),
+    "large-print": ("large-print", "reading", N_("Large print")),
+    "booklet": ("booklet", "reading", N_("Booklet: pages to read (A5, or half-letter on US Letter)")),
+    "booklet-print": ("booklet", "booklet", N_("Booklet: print file to fold")),
+    "easy-read": ("easy-read", "reading", N_("Easy Read: a picture beside every point, short sentences, big print")),
 }
 EASY_READ_LAYOUT = "easy-read"
 """Offered only for leaflets that have an Easy Read version (see choices.easy_read_leaflets)."""
-PAPER_LABELS = {"a4": "A4", "letter": "US Letter"}
-FORMAT_LABELS = {"pdf": "PDF, to print or send", "html": "Web page (HTML): one file for email or a screen reader"}
+PAPER_LABELS = {"a4": "A4", "letter": N_("US Letter")}
+FORMAT_LABELS = {"pdf": N_("PDF, to print or send"),
+                 "html": N_("Web page (HTML): one file for email or a screen reader")}
 API_OPTION_KEYS = ("details", "site", "variant", "paper", "file", "print_ready", "format", "lang")
 
 
@@ -207,7 +209,7 @@ def custom_sections(form: MultiDict[str, str]) -> list[str]:
 
 def form_layouts(easy_read: bool) -> dict[str, str]:
     """The layouts a form offers, by value and label: Easy Read only where the leaflet has it."""
-    return {k: v[2] for k, v in LAYOUTS.items() if easy_read or k != EASY_READ_LAYOUT}
+    return {k: ui_text(v[2]) for k, v in LAYOUTS.items() if easy_read or k != EASY_READ_LAYOUT}
 
 
 def pick_file(rendered: RenderedLeaflet, order: Order) -> tuple[str, bytes]:
@@ -239,8 +241,18 @@ def custom_plan(library: Library, order: Order, sections: Any, title: Any) -> Le
 def _form_values(library: Library) -> dict[str, str]:
     if request.method == "POST":
         return {k: str(v) for k, v in request.form.items() if k != CSRF_FIELD}
+    return form_defaults(library)
+
+
+def form_defaults(library: Library) -> dict[str, str]:
+    """The form as a page first shows it (and its first preview): the page's language, for a site offering it."""
     default = library.site(None)
-    return {"paper": default.file.paper, "layout": "standard", "site": default.id, "lang": default.file.languages[0]}
+    language = ui_language()  # a French page starts with a French leaflet, for a site that offers one
+    site = next((s for s in site_choices(library) if language in s["languages"]), None)
+    if site is None or language in default.file.languages:
+        return {"paper": default.file.paper, "layout": "standard", "site": default.id,
+                "lang": language if language in default.file.languages else default.file.languages[0]}
+    return {"paper": site["paper"], "layout": "standard", "site": site["id"], "lang": language}
 
 
 def _common_form_context(
@@ -253,12 +265,12 @@ def _common_form_context(
         "field_errors": {k: m for k, m in errors if k},
         # The hospital number only where a site keeps it in its hand-out record.
         "detail_keys": DETAIL_KEYS if keeps_hospital_numbers(library) else PRINTED_DETAIL_KEYS,
-        "labels": DETAIL_LABELS,
-        "hints": DETAIL_HINTS,
+        "labels": ui_texts(DETAIL_LABELS),
+        "hints": ui_texts(DETAIL_HINTS),
         "limits": detail_limits(),
         "layouts": form_layouts(easy_read),
-        "papers": {p: PAPER_LABELS.get(p, p) for p in PAPERS},
-        "formats": {f: FORMAT_LABELS.get(f, f) for f in FORMATS},
+        "papers": {p: ui_text(PAPER_LABELS.get(p, p)) for p in PAPERS},
+        "formats": {f: ui_text(FORMAT_LABELS.get(f, f)) for f in FORMATS},
         "sites": site_choices(library),
         "languages": language_choices(site_choices(library)),
     }
@@ -266,7 +278,7 @@ def _common_form_context(
 
 def leaflet_form(library: Library, choice: LeafletChoice, errors: list[tuple[str | None, str]] | None = None,
                   status: int = 200) -> Response:
-    html = render_template("leaflet.html", choice=choice, **teach_back_context(library, choice.id),
+    html = render_template("leaflet.html", choice=choice, **teach_back_context(library, choice.id, ui_language()),
                            **_common_form_context(library, errors, choice.easy_read))
     return Response(html, status=status, mimetype="text/html")
 
