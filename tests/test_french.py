@@ -356,3 +356,54 @@ def test_the_hand_out_record_keeps_the_french_locale(tmp_path: Path, runner: Cli
     listed = runner.invoke(app, ["record", "list", "--json", "--db", str(db), "--root", str(root)])
     rows = json.loads(listed.output)
     assert [(row["leaflet"], row["language"]) for row in rows] == [("bone-metastases", "fr-CA")]
+
+
+# -- Easy Read, the HTML edition and teach-back in French -------------------------------------------------------
+
+
+def test_french_easy_read_and_html_edition(tmp_path: Path, runner: CliRunner) -> None:
+    build = ["build", "immunotherapy", "--lang", "fr", "--site", SITE, "-o", str(tmp_path)]
+    result = runner.invoke(app, [*build, "--variant", "easy-read", "--format", "html"])
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "immunotherapy.fr-easy-read-letter.html").read_text("utf-8")
+    assert '<html lang="fr-CA">' in html and "Facile à lire" in html and "Qui appeler" in html
+    result = runner.invoke(app, [*build, "--format", "html"])
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "immunotherapy.fr-letter.html").read_text("utf-8")
+    assert '<html lang="fr-CA">' in html and "Aller au document" in html and "Joindre votre équipe de soins" in html
+    body = re.sub(r"<[^>]+>", " ", html.split("<body", 1)[1])
+    assert not [s for s in ENGLISH_ALWAYS if s in body]
+    # A leaflet with no Easy Read version says so in one line, in French as in English.
+    refused = runner.invoke(app, ["build", "bone-metastases", "--lang", "fr", "--site", SITE, "--variant",
+                                  "easy-read", "-o", str(tmp_path)])
+    assert refused.exit_code == 2 and refused.output.startswith("Error: no Easy Read version of bone-metastases")
+
+
+def test_a_changed_english_easy_read_file_makes_the_french_one_stale(tmp_path: Path, runner: CliRunner) -> None:
+    root = copy_project(tmp_path)
+    for french in (root / "content/translations/fr/easy-read").glob("*.md"):  # approved: only staleness refuses
+        french.write_text(french.read_text("utf-8").replace("status: draft", "status: approved"), "utf-8")
+    path = root / "content/easy-read/what-advanced-means.md"
+    path.write_text(path.read_text("utf-8") + "[info] Ask your team what this means for you.\n", "utf-8")
+    build = ["build", "living-with-advanced-kidney-cancer", "--lang", "fr", "--site", SITE, "--variant",
+             "easy-read", "--root", str(root), "-o", str(tmp_path / "out")]
+    result = runner.invoke(app, build)
+    assert result.exit_code == 0, result.output
+    pages = pdf_text(next((tmp_path / "out").glob("*.pdf")))
+    assert all(STALE_MARK in page for page in pages)
+    refused = runner.invoke(app, [*build, "--approved-only"])
+    assert refused.exit_code == 2 and "easy-read/what-advanced-means" in refused.output
+
+
+def test_teach_back_questions_are_translated_in_order() -> None:
+    from leaflets.library import Library
+    from leaflets.project import find_project
+    from leaflets.record import teach_back_questions
+    from leaflets.translations import library_for
+
+    english = Library(find_project(REPO))
+    french = library_for(english, "fr")
+    for rid in english.recipe_ids:
+        questions = teach_back_questions(french, rid)
+        assert len(questions) == len(teach_back_questions(english, rid)) >= 2, rid
+        assert all(q.endswith("\u202f?") and " you " not in q for q in questions), (rid, questions)

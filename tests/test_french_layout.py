@@ -85,3 +85,19 @@ def test_every_recipe_builds_in_french_in_every_variant_and_paper(
     assert f"{stem}.pdf" in names and all(".fr" in n for n in names)
     check_pdf(tmp_path / f"{stem}.pdf", SIZES[options.page_size], [t for t in tables if t],
               whole_tables=variant == "standard")
+
+
+EASY_READ = ["getting-help-straight-away", "immunotherapy", "living-with-advanced-kidney-cancer"]
+
+
+@pytest.mark.parametrize(("recipe", "paper"), [(r, "letter") for r in EASY_READ] + [("immunotherapy", "a4")])
+def test_every_easy_read_leaflet_builds_in_french(recipe: str, paper: str, tmp_path: Path) -> None:
+    options = PrintOptions(variant="easy-read", paper=paper, language="fr")
+    written = build(BuildRequest(leaflets=(recipe,), site=SITE, options=options), tmp_path, REPO)
+    assert [p.name for p in written] == [f"{options.file_stem(recipe)}.pdf"]
+    assert ".fr-easy-read" in written[0].name
+    check_pdf(written[0], SIZES[paper], [], whole_tables=True)
+    text = " ".join(re.sub(r"\s+", " ", p.extract_text() or "") for p in pdfplumber.open(written[0]).pages)
+    assert "Facile à lire" in text and "Qui appeler" in text and "911" in text
+    for english in ("Easy Read", "Who to call", "About this leaflet", "This leaflet uses easy words", "Page 1 of"):
+        assert english not in text, english
