@@ -407,3 +407,12 @@ def test_teach_back_questions_are_translated_in_order() -> None:
         questions = teach_back_questions(french, rid)
         assert len(questions) == len(teach_back_questions(english, rid)) >= 2, rid
         assert all(q.endswith("\u202f?") and " you " not in q for q in questions), (rid, questions)
+
+
+def test_every_web_form_label_and_hint_is_in_the_catalog_and_translated() -> None:
+    from leaflets.web.forms import DETAIL_HINTS, DETAIL_LABELS
+    from leaflets.web.language import SCHEMA_WORDS
+
+    assert set(SCHEMA_WORDS) == {*DETAIL_LABELS.values(), *DETAIL_HINTS.values()}  # the schema's words, all listed
+    translated = {e.msgid: e.msgstr for e in polib.pofile(str(catalog_path("fr"))) if not e.msgctxt}
+    assert all(translated.get(words) for words in SCHEMA_WORDS)
