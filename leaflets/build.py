@@ -127,11 +127,11 @@ def screen_html(plan: LeafletPlan, project: Project) -> str:
     site = plan.site
     logo = site.content_dir / site.file.logo if site.file.logo and site.content_dir else None
     names = [*stylesheet_names(plan.options, project), SCREEN_STYLESHEET]
-    return render_html(
-        plan, project, link_styles=False, qr_svg=qr_img(target) if target else None,
-        inline_css=inline_stylesheets(names, project.folders("styles")),
-        skip_link=True, base_href=None, logo_href=data_uri(logo) if logo and logo.is_file() else None,
-    )
+    context = dict(link_styles=False, qr_svg=qr_img(target) if target else None, skip_link=True, base_href=None,
+                   logo_href=data_uri(logo) if logo and logo.is_file() else None)
+    shown = render_html(plan, project, inline_css="", **context)  # the text, so each font keeps only its letters
+    return render_html(plan, project, inline_css=inline_stylesheets(names, project.folders("styles"), shown),
+                       **context)
 
 
 def _render_pdf(plan: LeafletPlan, project: Project, renderer) -> tuple[LeafletPlan, bytes]:  # noqa: ANN001

@@ -285,7 +285,7 @@ def test_easy_read_and_the_html_edition_in_a_project_on_the_built_in_library(
     run(runner, "build", "immunotherapy", "--variant", "easy-read", "--format", "html", "-o", "out", "--paper", "a4")
     html = (clinic / "out/immunotherapy-easy-read.html").read_text("utf-8")
     assert "You have 2 <strong>kidneys</strong>." in html
-    assert 'font-family: "Local"; src: url("data:font/ttf;base64,' in html, "fonts/ come from the built-in layer"
+    assert 'font-family: "Local"; src: url("data:font/woff2;base64,' in html, "fonts/ come from the built-in layer"
     assert "file://" not in html and 'url("http' not in html
     listed = json.loads(run(runner, "list", "--json"))["easy_read"]
     assert "immunotherapy" in {item["id"] for item in listed}
