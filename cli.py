@@ -173,6 +173,9 @@ def build(
     html: Annotated[bool, typer.Option("--html", help="Also write the assembled HTML.")] = False,
     teach_back: TeachBackOption = None,
     db: DbOption = None,
+    lang: Annotated[
+        Optional[str], typer.Option("--lang", help="Language: en or fr (default: the site profile's first).")
+    ] = None,
     root: RootOption = None,
     debug: DebugOption = False,
 ) -> None:
@@ -186,7 +189,7 @@ def build(
         leaflets=leaflets or [], out_dir=out, site=site, pairs=set_ or [], details_file=details,
         sections=sections, title=title, all_leaflets=all_leaflets, variants=variant or [], papers=paper or [],
         print_ready=print_ready, approved_only=approved_only, html=html, root=root, db=db, teach_back=teach_back,
-        output_format=output_format,
+        language=lang, output_format=output_format,
     )
     for path in written:
         typer.echo(f"Wrote {path}")
@@ -437,6 +440,73 @@ def recall(
     from leaflets.record.cli_text import recall_text
 
     typer.echo(recall_text(db, root, as_json, leaflet=leaflet, version=version, before=before))
+translations_app = typer.Typer(
+    add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None,
+)
+app.add_typer(translations_app, name="translations")
+LangOption = Annotated[str, typer.Option("--lang", help="The language, for example fr.")]
+
+
+@translations_app.callback(invoke_without_command=True)
+@friendly_errors
+def translations(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    lang: Annotated[Optional[str], typer.Option("--lang", help="Only this language.")] = None,
+    root: RootOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Report, per language, the sections, leaflets, glossary terms and drugs translated, missing, stale, approved.
+
+    Example: leaflets translations --json
+    """
+    if ctx.invoked_subcommand:
+        return
+    from leaflets.translation_report import report_table, translation_reports
+
+    reports = translation_reports(root, [lang] if lang else None, with_reading=False)
+    if as_json:
+        typer.echo(json.dumps({"languages": [r.as_json() for r in reports]}, indent=2, ensure_ascii=False))
+    else:
+        typer.echo(report_table(reports))
+
+
+@translations_app.command("export")
+@friendly_errors
+def translations_export(
+    lang: LangOption,
+    out: Annotated[Optional[Path], typer.Option("-o", "--out", help="The PO file (default: <lang>.po).")] = None,
+    root: RootOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Write every text to translate, with its current translation, as a PO file for translators.
+
+    Example: leaflets translations export --lang fr -o fr.po
+    """
+    from leaflets.translation_files import export_po
+
+    path, count = export_po(lang, out or Path(f"{lang}.po"), root)
+    typer.echo(f"Wrote {path} ({count} texts)")
+
+
+@translations_app.command("import")
+@friendly_errors
+def translations_import(
+    po_file: Annotated[Path, typer.Argument(help="A PO file from 'leaflets translations export'.")],
+    lang: LangOption,
+    root: RootOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Read a translated PO file back: write its texts and record the English source hashes.
+
+    Example: leaflets translations import fr.po --lang fr
+    """
+    from leaflets.translation_files import import_po
+
+    changed = import_po(po_file, lang, root)
+    for path in changed:
+        typer.echo(f"Updated {path}")
+    typer.echo(f"{len(changed)} file(s) changed.")
 
 
 def main() -> None:

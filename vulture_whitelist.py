@@ -44,3 +44,9 @@ _.rows_from_resources
 # Python calls these module hooks itself (PEP 562): the lazy public API of leaflets/__init__.py.
 _.__getattr__  # leaflets/__init__.py: `from leaflets import build_leaflet` imports api.py on first use
 _.__dir__  # leaflets/__init__.py: dir(leaflets) lists the public API
+_.SCHEMA_WORDS  # leaflets/web/language.py: read by pybabel (the catalog) and tests/test_french.py
+# fontTools subsetter Options, set in leaflets/htmlfile.py and read by fontTools.subset.
+_.flavor  # htmlfile.py: WOFF2 output
+_.layout_features  # htmlfile.py
+_.name_IDs  # htmlfile.py
+_.notdef_outline  # htmlfile.py

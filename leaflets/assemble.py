@@ -15,6 +15,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from . import __version__
 from .diagram import diagram_for
 from .errors import ContentError, InputError, Problem, RenderError
+from .i18n import DEFAULT_LANGUAGE, format_date, gettext_for, translations
 from .library import Library, Recipe, SiteProfile, closest
 from .locales import Locale
 from .markdown import render_markdown
@@ -24,6 +25,7 @@ from .red_flags import FlagGroup, card_density, compile_red_flags
 from .rules import BrokenRule, broken_rules
 from .schema import AdHocLeaflet, Details, Drug, GlossaryTerm, SourceRef
 from .sections import Section
+from .translations import library_for
 from .variants import PrintOptions
 
 STYLESHEETS = ("leaflet.css", "pictures.css")
@@ -53,6 +55,12 @@ class LeafletPlan:
     input_files: list[Path] = field(default_factory=list)
     urgent_first: bool = False
     """Put the urgent box before the contents list (always in large print and booklets; see build.py)."""
+    stale: tuple[str, ...] = ()
+    """Translated files whose English changed since they were translated (the PDF says so on every page)."""
+
+    @property
+    def language(self) -> str:
+        return self.options.language
 
     @property
     def card_density(self) -> str:
@@ -155,13 +163,16 @@ def plan_leaflet(
 ) -> LeafletPlan:
     """Gather and check everything one leaflet needs, before any rendering starts."""
     details = details or Details()
-    if options is not None and options.variant == "easy-read":  # its own words: content/easy-read/ (see easyread.py)
+    options = options or PrintOptions()
+    if options.variant == "easy-read":  # its own words: content/easy-read/ (see easyread.py)
         from .editions import plan_easy_read_one
 
         return plan_easy_read_one(library, recipe.id if recipe else None, section_ids, title, site_id, details,
                                   options)
+    library = library_for(library, options.language)
+    recipe = library.recipe(recipe.id) if recipe is not None else None
     site = library.site(site_id)
-    options = (options or PrintOptions()).with_site_paper(site.file.paper)
+    options = options.with_site_paper(site.file.paper)
     locale = library.locale(site)
     if recipe is not None:
         sections = library.sections_of(recipe)
@@ -171,7 +182,7 @@ def plan_leaflet(
     else:
         ad_hoc = checked_ad_hoc(library, section_ids, title)
         sections = library.sections(ad_hoc.sections)
-        title = ad_hoc.title or "Information for you"
+        title = ad_hoc.title or gettext_for(options.language, "Information for you")
         rid = slugify(title)
         head = dict(title=title, subtitle=None, audience=None, intro=None)
         recipe_files = []
@@ -179,6 +190,9 @@ def plan_leaflet(
     text = " ".join(s.plain_text for s in sections)
     drug_types = {t for s in sections for t in s.meta.drug_table}
     inputs = [*recipe_files, *(s.path for s in sections), *library.shared_files(), *_asset_files(library.project)]
+    inputs += [p for p in (recipe.source_path if recipe else None, *(s.source_path for s in sections)) if p]
+    stale = [f"leaflets/{rid}" for _ in [1] if recipe is not None and recipe.stale]
+    stale += [f"sections/{s.id}" for s in sections if s.stale] + library.stale_shared()
     if site.path is not None:
         inputs.append(site.path)
     return LeafletPlan(
@@ -193,12 +207,13 @@ def plan_leaflet(
         red_flags=compile_red_flags(sections),
         broken_rules=broken_rules([s.id for s in sections], library.rules),
         input_files=inputs,
+        stale=tuple(stale),
         **head,
     )
 
 
 @lru_cache(maxsize=8)
-def _environment(templates: tuple[Path, ...]) -> jinja2.Environment:
+def _environment(templates: tuple[Path, ...], language: str = DEFAULT_LANGUAGE) -> jinja2.Environment:
     """Templates run sandboxed: a project's own templates/ can shape the page but never run Python code."""
     env = ImmutableSandboxedEnvironment(
         loader=jinja2.FileSystemLoader([str(folder) for folder in templates]),  # a local template wins
@@ -206,7 +221,9 @@ def _environment(templates: tuple[Path, ...]) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.filters["markdown"] = lambda text: jinja2.utils.markupsafe.Markup(render_markdown(text or "", min_heading=3))
     env.filters["long_date"] = _long_date
     env.filters["body_part"] = body_part
@@ -216,8 +233,11 @@ def _environment(templates: tuple[Path, ...]) -> jinja2.Environment:
 
 @jinja2.pass_context
 def _long_date(context: jinja2.runtime.Context, day: date | None) -> str:
-    """A date the way the leaflet's country writes it."""
-    return context["plan"].locale.format_date(day) if day else "not recorded"
+    """A date the way the leaflet's country and language write it (Babel: 2 décembre 2026)."""
+    plan = context["plan"]
+    if not day:
+        return gettext_for(plan.language, "not recorded")
+    return format_date(day, plan.locale.code, plan.locale.get("date_format") or "d MMMM yyyy")
 
 
 def stylesheet_names(options: PrintOptions, project: Project | None = None) -> list[str]:
@@ -240,12 +260,44 @@ def page_css(plan: LeafletPlan) -> str:
     rules = [f"@page {{ size: {size}; }}"]
     if plan.options.print_ready:
         rules.append("@page { bleed: 3mm; marks: crop; }")
+    marks = []
     if plan.is_draft:
+        marks.append(gettext_for(plan.language, "Draft: not yet clinically approved"))
+    if plan.stale:
+        marks.append(gettext_for(plan.language, "Translation being updated: check with your team"))
+    if marks:
+        mark = css_string("\n".join(marks))
+        lines = " white-space: pre-line;" if len(marks) > 1 else ""
         rules.append(
-            '@page { @top-right { content: "Draft: not yet clinically approved"; } }'
-            '@page :first { @top-right { content: "Draft: not yet clinically approved"; } }'
+            f'@page {{ @top-right {{ content: {mark};{lines} }} }}'
+            f'@page :first {{ @top-right {{ content: {mark};{lines} }} }}'
         )
+    if plan.stale:  # the warning needs the whole header: the running title gives way
+        rules.append("@page { @top-left { content: none; } }")
+    if plan.language != DEFAULT_LANGUAGE:
+        rules.append(page_number_css(plan))
     return "\n".join(rules)
+
+
+def css_string(text: str) -> str:
+    """TEXT as a quoted CSS string; a line break in TEXT breaks the line (with white-space: pre-line)."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3C ").replace("\n", "\\A ")
+    return f'"{escaped}"'
+
+
+def page_number_css(plan: LeafletPlan) -> str:
+    """"Page 1 of 8" in the leaflet's language; on the outer edge of booklet pages, as booklet.css places it.
+
+    The stylesheets are user stylesheets, so these rules (in the document) win over their English words.
+    """
+    words = gettext_for(plan.language, "Page %(page)s of %(pages)s")
+    parts = re.split(r"(%\((?:page|pages)\)s)", words)
+    counters = {"%(page)s": "counter(page)", "%(pages)s": "counter(pages)"}
+    number = " ".join(counters.get(part) or css_string(part) for part in parts if part)
+    if plan.options.variant == "booklet":
+        return (f"@page :right {{ @bottom-right {{ content: {number}; }} }}"
+                f"@page :left {{ @bottom-left {{ content: {number}; }} }}")
+    return f"@page {{ @bottom-right {{ content: {number}; }} }}"
 
 
 def render_html(
@@ -257,7 +309,7 @@ def render_html(
     """
     try:
         template_name = "easy-read.html" if plan.options.variant == "easy-read" else "leaflet.html"
-        template = _environment(project.folders("templates")).get_template(template_name)
+        template = _environment(project.folders("templates"), plan.language).get_template(template_name)
         stylesheets = [project.find("styles", name) for name in stylesheet_names(plan.options, project)]
         context = dict(
             plan=plan,
@@ -268,7 +320,7 @@ def render_html(
             page_css=page_css(plan),
             generator=f"leaflets {__version__}",
             qr_svg=qr_svg,
-            diagram=diagram_for(plan.sections),
+            diagram=diagram_for(plan.sections, plan.language),
             logo_href=(plan.site.content_dir / plan.site.file.logo).as_uri()
             if plan.site.file.logo and plan.site.content_dir else None,
         )

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .assemble import LeafletPlan, plan_leaflet, render_html, stylesheet_names
 from .errors import ContentError, InputError, RenderError
+from .i18n import DEFAULT_LANGUAGE, gettext_for
 from .library import Library
 from .project import Project, find_project
 from .qr import qr_img, qr_target
@@ -104,6 +105,11 @@ def plans_for(library: Library, request: BuildRequest) -> list[LeafletPlan]:
                     f"{plan.id}: not built with --approved-only: draft sections {', '.join(drafts)} "
                     "need clinical approval (status: approved)"
                 )
+            if plan.stale:
+                raise ContentError(
+                    f"{plan.id}: not built with --approved-only: the '{plan.language}' translation is out of date "
+                    f"for {', '.join(plan.stale)} (the English changed; 'leaflets check' lists them)"
+                )
     return plans
 
 
@@ -137,7 +143,7 @@ def _render_pdf(plan: LeafletPlan, project: Project, renderer) -> tuple[LeafletP
             leaflet_html(plan, project, link_styles=False), project.root.as_uri() + "/",
             stylesheet_names(plan.options, project),
         )
-        if not plan.urgent_first and (urgent_box_page(pdf) or 0) > 2:
+        if not plan.urgent_first and (urgent_box_page(pdf, plan.language) or 0) > 2:
             # The cover and contents filled page 1, so the box went to page 3: put it before the contents.
             plan = dataclasses.replace(plan, urgent_first=True)
             pdf = renderer.render(
@@ -175,18 +181,19 @@ def render_plan(
     return RenderedLeaflet(plan, files)
 
 
-URGENT_BOOKMARK = "Get help straight away if"
+URGENT_BOOKMARK = "Get help straight away if…"
 
 
-def urgent_box_page(pdf: bytes) -> int | None:
+def urgent_box_page(pdf: bytes, language: str = DEFAULT_LANGUAGE) -> int | None:
     """The page (from 1) where the "Get help straight away if..." box starts, from the PDF's bookmarks."""
     import pikepdf
 
+    bookmark = gettext_for(language, URGENT_BOOKMARK).rstrip("…")
     with pikepdf.open(io.BytesIO(pdf)) as document:
         pages = {page.obj.objgen: number for number, page in enumerate(document.pages, 1)}
         for item in document.open_outline().root:
             destination = item.destination
-            if str(item.title).startswith(URGENT_BOOKMARK) and isinstance(destination, pikepdf.Array):
+            if str(item.title).startswith(bookmark) and isinstance(destination, pikepdf.Array):
                 return pages.get(destination[0].objgen)
     return None
 
@@ -236,14 +243,20 @@ def build_from_options(
     output_format: str = "pdf",
     db: Path | None = None,
     teach_back: str | None = None,
+    language: str | None = None,
 ) -> list[Path]:
     """Build from command-line style options (shared by the CLI and scripts)."""
     from .details import load_details
+    from .translations import check_site_language
 
     details = load_details(details_file, pairs)
+    profile = Library(find_project(root)).site(site)
+    language = language or profile.file.languages[0]
+    check_site_language(profile, language)
     variants = split_choices(variants) or ["standard"]
     papers: list[str | None] = [*split_choices(papers)] or [None]  # None: the site profile's paper
-    formats = tuple(PrintOptions(variant=v, paper=p, print_ready=print_ready) for v in variants for p in papers)
+    formats = tuple(PrintOptions(variant=v, paper=p, print_ready=print_ready, language=language)
+                    for v in variants for p in papers)
     request = BuildRequest(
         leaflets=tuple(leaflets),
         sections=tuple(s.strip() for s in (sections or "").split(",") if s.strip()),

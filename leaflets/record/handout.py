@@ -120,7 +120,7 @@ def handout_row(
         "leaflet": leaflet or "custom",
         "title": title,
         "content_version": plan.content_version,
-        "language": plan.site.file.locale,
+        "language": plan.locale.code,  # fr-CA for a French leaflet from an en-CA site
         "variant": plan.options.variant,
         "paper": plan.options.paper,
         "site": plan.site.id,
