@@ -10,10 +10,11 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
-from .assemble import LeafletPlan, plan_leaflet, render_html, stylesheet_names
+from .document import render_html, stylesheet_names
 from .errors import ContentError, InputError, RenderError
 from .i18n import DEFAULT_LANGUAGE, gettext_for
 from .library import Library
+from .plan import LeafletPlan, plan_leaflet
 from .project import Project, find_project
 from .qr import qr_img, qr_target
 from .rules import ad_hoc_warning

@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .assemble import LeafletPlan, _asset_files, slugify
 from .easyread import (
     FOLDER,
     EasyReadSection,
@@ -25,6 +24,7 @@ from .easyread import (
 from .errors import InputError
 from .i18n import LANGUAGE_NAMES, gettext_for, typeset
 from .layers import text_hash
+from .plan import LeafletPlan, asset_files, slugify
 from .readers import load_yaml_mapping, read_text
 from .schema import AdHocLeaflet, Details, validate
 from .translations import RecipeTranslationFile, TranslatedLibrary, TranslatedSectionMeta, library_for
@@ -105,7 +105,7 @@ def plan_translated_easy_read(
     sections, stale_sections = translated_sections(translated, ids)
     values = {k: str(v) for k, v in locale.values.items()}
     sections = [s.localised(values) for s in sections]
-    inputs += [*(s.path for s in sections), *_asset_files(library.project), *translated.shared_files()]
+    inputs += [*(s.path for s in sections), *asset_files(library.project), *translated.shared_files()]
     if site.path is not None:
         inputs.append(site.path)
     return LeafletPlan(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .assemble import LeafletPlan, _asset_files, slugify
 from .easyread import (
     easy_read_content,
     easy_read_recipe,
@@ -16,6 +15,7 @@ from .easyread import (
 )
 from .errors import ContentError
 from .i18n import DEFAULT_LANGUAGE, gettext_for
+from .plan import LeafletPlan, asset_files, slugify
 from .schema import AdHocLeaflet, Details
 from .variants import PrintOptions
 
@@ -71,7 +71,7 @@ def plan_easy_read_one(
     locale = library.locale(site)  # the country facts the standard leaflets use win over the built-in numbers
     values = {**locale_values(content, site.file.locale), **{k: str(v) for k, v in locale.values.items()}}
     sections = [s.localised(values) for s in easy_read_sections(content, icons_folder(library.project), ids)]
-    inputs = [*([path] if path else []), *(s.path for s in sections), *_asset_files(library.project)]
+    inputs = [*([path] if path else []), *(s.path for s in sections), *asset_files(library.project)]
     if site.path is not None:
         inputs.append(site.path)
     return LeafletPlan(

@@ -48,9 +48,9 @@ def _statuses(result: batch.BatchResult) -> dict[str, str]:
 
 
 def test_batch_output_matches_single_builds(make_project: MakeProject) -> None:
-    from leaflets.assemble import plan_leaflet
     from leaflets.build import render_plan
     from leaflets.library import Library
+    from leaflets.plan import plan_leaflet
     from leaflets.project import Project
     from leaflets.variants import PrintOptions
 
@@ -409,5 +409,5 @@ def test_the_cache_hashes_every_module_but_a_tested_exclusion_list() -> None:
     for entry in incremental.NOT_OUTPUT_MODULES:
         assert any(m == entry or (entry.endswith("/") and m.startswith(entry)) for m in excluded), entry
     assert {"readers.py", "project.py", "sections.py", "details.py", "variants.py", "writers.py", "render.py",
-            "assemble.py", "markdown.py", "imposition.py", "schema.py", "library.py"} <= hashed
+            "plan.py", "document.py", "markdown.py", "imposition.py", "schema.py", "library.py"} <= hashed
     assert not any(m.startswith(("web/", "batch/")) for m in hashed)

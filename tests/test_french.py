@@ -330,8 +330,8 @@ def test_api_and_web_page_serve_french() -> None:
 
 
 def test_french_canadian_leaflets_list_canadian_sources_and_drop_uk_only_ones() -> None:
-    from leaflets.assemble import plan_leaflet
     from leaflets.library import Library
+    from leaflets.plan import plan_leaflet
     from leaflets.project import find_project
 
     library = Library(find_project(REPO))

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..assemble import slugify
 from ..details import details_from_mapping
 from ..errors import InputError, LeafletError, Problem
 from ..library import LeafletSet, Library, closest
+from ..plan import slugify
 from ..project import Project
 from ..readers import MAX_DATA_BYTES, read_text
 from ..schema import DETAIL_KEYS, ID_PATTERN, Details

@@ -6,7 +6,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ..assemble import plan_leaflet
 from ..easyread import easy_read_inputs
 from ..errors import InputError
 from ..incremental import (
@@ -19,6 +18,7 @@ from ..incremental import (
     optional_inputs,
 )
 from ..library import Library
+from ..plan import plan_leaflet
 from ..project import find_project
 from ..record.handout import with_recording
 from ..schema import Details

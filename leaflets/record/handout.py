@@ -20,8 +20,8 @@ from ..writers import write_atomic
 from . import db
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..assemble import LeafletPlan
     from ..build import RenderedLeaflet
+    from ..plan import LeafletPlan
 
 log = logging.getLogger("leaflets")
 

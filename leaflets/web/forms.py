@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Response, render_template, request
 
-from ..assemble import LeafletPlan, plan_leaflet
 from ..build import RenderedLeaflet
 from ..details import details_from_mapping
 from ..errors import InputError, LeafletError, Problem
 from ..library import Library, closest
+from ..plan import LeafletPlan, plan_leaflet
 from ..rules import BrokenRule, missing_sections
 from ..schema import DETAIL_KEYS, MAX_TITLE, PRINTED_DETAIL_KEYS, Details
 from ..translations import check_site_language

@@ -14,10 +14,10 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
-from ..assemble import LeafletPlan
 from ..errors import InputError, LeafletError, Problem, RecordError
 from ..i18n import DEFAULT_LANGUAGE
 from ..library import Library
+from ..plan import LeafletPlan
 from ..record import (
     RecordTarget,
     Suggestion,

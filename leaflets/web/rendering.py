@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from io import BytesIO
 from typing import TYPE_CHECKING, Any
 
-from ..assemble import LeafletPlan, plan_leaflet
 from ..build import RenderedLeaflet, get_renderer, render_plan
 from ..errors import LeafletError
 from ..library import Library
+from ..plan import LeafletPlan, plan_leaflet
 from ..project import Project
 from .responses import ApiError
 
@@ -70,7 +70,7 @@ class Renders:
 
     def warm(self) -> None:
         """Load WeasyPrint, fonts and stylesheets before the first nurse waits for them."""
-        from ..assemble import STYLESHEETS, VARIANT_STYLESHEETS
+        from ..document import STYLESHEETS, VARIANT_STYLESHEETS
 
         with self._lock:
             renderer = self._get()

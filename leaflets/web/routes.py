@@ -10,9 +10,9 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from ..assemble import LeafletPlan, checked_ad_hoc, plan_leaflet
 from ..errors import InputError, LeafletError, one_line
 from ..library import closest
+from ..plan import LeafletPlan, checked_ad_hoc, plan_leaflet
 from ..rules import ad_hoc_warning, broken_rules, missing_sections
 from .choices import easy_read_leaflets, find_choice, in_language, leaflet_choices, section_choices, site_choices
 from .config import MAX_BODY_BYTES, WEB_STATIC, WEB_STYLES
