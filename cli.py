@@ -3,120 +3,27 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
-import logging
 import re
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Optional, TypeVar
+from typing import Annotated, Optional
 
 import typer
-from typer.core import TyperGroup
 
-from leaflets.errors import LeafletError, one_line
-
-# Typer bundles its own copy of Click: take Click's exception classes from one Typer exports.
-_USAGE_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
-_CLICK_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
-
-
-class _OneLineErrors(TyperGroup):
-    """Click's own usage errors (an unknown option, a bad --port) as one 'Error:' line, like every other error."""
-
-    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
-        if not standalone_mode:
-            return super().main(*args, standalone_mode=False, **kwargs)
-        try:
-            code = super().main(*args, standalone_mode=False, **kwargs)
-        except _USAGE_ERROR as exc:
-            if type(exc).__name__ == "NoArgsIsHelpError":  # plain 'leaflets': the help, as before
-                exc.show()
-            else:
-                command = exc.ctx.command_path if exc.ctx is not None else "leaflets"
-                typer.echo(one_line(f"Error: {exc.format_message().rstrip('.')}; see '{command} --help'"), err=True)
-            sys.exit(exc.exit_code)
-        except _CLICK_ERROR as exc:
-            exc.show()
-            sys.exit(exc.exit_code)
-        except typer.Abort:
-            typer.echo("Stopped.", err=True)
-            sys.exit(1)
-        sys.exit(code if isinstance(code, int) else 0)
-
+from leaflets.commands.errors import OneLineErrors, friendly_errors
+from leaflets.commands.options import DbOption, DebugOption, JsonOption, RootOption, TeachBackOption
+from leaflets.commands.record import record_app
+from leaflets.commands.translations import translations_app
 
 app = typer.Typer(
-    cls=_OneLineErrors,
+    cls=OneLineErrors,
     help="Build printable, accessible patient leaflets from reviewed content sections.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-
-RootOption = Annotated[
-    Optional[Path],
-    typer.Option("--root", help="Project folder with content/ (default: this folder if it has one, else built-in)."),
-]
-DebugOption = Annotated[bool, typer.Option("--debug", help="Show a traceback when something fails.")]
-DbOption = Annotated[
-    Optional[Path], typer.Option("--db", help="The hand-out record (default: leaflets.db in the project folder).")
-]
-TeachBackOption = Annotated[
-    Optional[str],
-    typer.Option("--teach-back", help="done (the patient explained it back) or not-done; kept in the record."),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class _WarningHandler(logging.Handler):
-    """Print library warnings as 'Warning: ...' lines on stderr."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        level = "Warning" if record.levelno >= logging.WARNING else "Info"
-        typer.echo(f"{level}: {one_line(record.getMessage())}", err=True)  # never a terminal escape from input
-
-
-def _setup_logging(verbose: bool = False) -> None:
-    logger = logging.getLogger("leaflets")
-    if not any(isinstance(h, _WarningHandler) for h in logger.handlers):
-        logger.addHandler(_WarningHandler())
-    logger.setLevel(logging.INFO if verbose else logging.WARNING)
-    logger.propagate = False
-
-
-def friendly_errors(command: F) -> F:
-    """Turn a LeafletError into one line per problem and its exit code; no tracebacks for user mistakes."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        debug = kwargs.get("debug", False)
-        _setup_logging()
-        try:
-            return command(*args, **kwargs)
-        except LeafletError as exc:
-            if debug:
-                raise
-            for problem in exc.problems:
-                typer.echo(f"Error: {problem}", err=True)
-            raise typer.Exit(exc.exit_code) from None
-        except (typer.Exit, typer.Abort, SystemExit):
-            raise
-        except KeyboardInterrupt:
-            typer.echo("Stopped: no partial files were left behind.", err=True)
-            raise typer.Exit(130) from None
-        except Exception as exc:  # a bug, not a user mistake: still one line unless --debug
-            if debug:
-                raise
-            name = exc.__class__.__name__
-            typer.echo(f"Error: unexpected {name}; this is a bug: run again with --debug and report it", err=True)
-            raise typer.Exit(1) from None
-
-    return wrapper  # type: ignore[return-value]
-
 
 @app.command("list")
 @friendly_errors
@@ -173,6 +80,9 @@ def build(
     html: Annotated[bool, typer.Option("--html", help="Also write the assembled HTML.")] = False,
     teach_back: TeachBackOption = None,
     db: DbOption = None,
+    lang: Annotated[
+        Optional[str], typer.Option("--lang", help="Language: en or fr (default: the site profile's first).")
+    ] = None,
     root: RootOption = None,
     debug: DebugOption = False,
 ) -> None:
@@ -186,7 +96,7 @@ def build(
         leaflets=leaflets or [], out_dir=out, site=site, pairs=set_ or [], details_file=details,
         sections=sections, title=title, all_leaflets=all_leaflets, variants=variant or [], papers=paper or [],
         print_ready=print_ready, approved_only=approved_only, html=html, root=root, db=db, teach_back=teach_back,
-        output_format=output_format,
+        language=lang, output_format=output_format,
     )
     for path in written:
         typer.echo(f"Wrote {path}")
@@ -345,78 +255,6 @@ def suggest(
     typer.echo(suggest_text(codes, as_json, root))
 
 
-record_app = typer.Typer(
-    help="Read the record of leaflets handed out (kept where a site profile switches it on).\n\n"
-    "Example: leaflets record list --since 2026-12-01",
-    no_args_is_help=True,
-)
-app.add_typer(record_app, name="record")
-
-
-@record_app.command("list")
-@friendly_errors
-def record_list(
-    since: Annotated[Optional[str], typer.Option("--since", help="Only from this date on (YYYY-MM-DD).")] = None,
-    leaflet: Annotated[Optional[str], typer.Option("--leaflet", help="Only this leaflet id.")] = None,
-    as_json: JsonOption = False,
-    db: DbOption = None,
-    root: RootOption = None,
-    debug: DebugOption = False,
-) -> None:
-    """List the leaflets handed out, oldest first.
-
-    Example: leaflets record list --since 2026-12-01 --leaflet bone-metastases
-    """
-    from leaflets.record.cli_text import list_text
-
-    typer.echo(list_text(db, root, as_json, since=since, leaflet=leaflet))
-
-
-@record_app.command("export")
-@friendly_errors
-def record_export(
-    fmt: Annotated[str, typer.Option("--format", help="csv, or fhir (FHIR R4 NDJSON).")] = "csv",
-    bundle: Annotated[bool, typer.Option("--bundle", help="With --format fhir: one transaction Bundle.")] = False,
-    out: Annotated[Optional[Path], typer.Option("-o", "--out", help="Write to this file (default: print).")] = None,
-    since: Annotated[Optional[str], typer.Option("--since", help="Only from this date on (YYYY-MM-DD).")] = None,
-    leaflet: Annotated[Optional[str], typer.Option("--leaflet", help="Only this leaflet id.")] = None,
-    db: DbOption = None,
-    root: RootOption = None,
-    debug: DebugOption = False,
-) -> None:
-    """Export the record as CSV, or as FHIR Communication and DocumentReference resources.
-
-    Example: leaflets record export --format fhir --bundle -o handouts.json
-    """
-    from leaflets.record.export import export_record, write_export
-
-    text = export_record(fmt, bundle=bundle, db_path=db, root=root, since=since, leaflet=leaflet)
-    if out is None:
-        typer.echo(text, nl=False)
-    else:
-        typer.echo(f"Wrote {write_export(text, out)}")
-
-
-@record_app.command("teach-back")
-@friendly_errors
-def record_teach_back(
-    handout: Annotated[str, typer.Argument(help="The hand-out id ('leaflets record list --json' shows it).")],
-    result: Annotated[str, typer.Argument(help="done or not-done.")],
-    db: DbOption = None,
-    root: RootOption = None,
-    debug: DebugOption = False,
-) -> None:
-    """Record the teach-back result of an earlier hand-out.
-
-    Example: leaflets record teach-back 3f9a1c2b7d4e4f0a9b8c7d6e5f4a3b2c done
-    """
-    from leaflets.record.handout import set_teach_back
-    from leaflets.record.reading import record_path
-
-    set_teach_back(record_path(db, root), handout, result)
-    typer.echo(f"Teach-back recorded: {result.strip().lower()}")
-
-
 @app.command()
 @friendly_errors
 def recall(
@@ -437,6 +275,10 @@ def recall(
     from leaflets.record.cli_text import recall_text
 
     typer.echo(recall_text(db, root, as_json, leaflet=leaflet, version=version, before=before))
+
+
+app.add_typer(record_app, name="record")
+app.add_typer(translations_app, name="translations")
 
 
 def main() -> None:

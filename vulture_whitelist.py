@@ -54,3 +54,9 @@ _.timed_out
 _.running
 _.queued
 _.worker_facts
+_.SCHEMA_WORDS  # leaflets/web/language.py: read by pybabel (the catalog) and tests/test_french.py
+# fontTools subsetter Options, set in leaflets/htmlfile.py and read by fontTools.subset.
+_.flavor  # htmlfile.py: WOFF2 output
+_.layout_features  # htmlfile.py
+_.name_IDs  # htmlfile.py
+_.notdef_outline  # htmlfile.py

@@ -154,9 +154,9 @@ def four_page_leaflet() -> tuple[int, int, str] | None:
 
     from pypdf import PdfReader
 
-    from leaflets.assemble import plan_leaflet
     from leaflets.build import render_plan
     from leaflets.library import Library
+    from leaflets.plan import plan_leaflet
     from leaflets.project import Project
 
     project = Project(REPO)

@@ -62,10 +62,10 @@ def naive(html_files: list[Path], parallel: int) -> tuple[float, float]:
 
 def set_html(folder: Path) -> list[Path]:
     """The HTML of every job of the kidney-advanced set (each renders alone, as the naive way needs)."""
-    from leaflets.assemble import plan_leaflet
     from leaflets.batch.jobs import jobs_from_set
     from leaflets.build import leaflet_html
     from leaflets.library import Library
+    from leaflets.plan import plan_leaflet
     from leaflets.project import Project
 
     project = Project(REPO)
@@ -96,9 +96,9 @@ def csv_rows(path: Path, rows: int) -> list[dict[str, str]]:
 
 
 def personal_html(folder: Path, rows: list[dict[str, str]]) -> list[Path]:
-    from leaflets.assemble import plan_leaflet
     from leaflets.build import leaflet_html
     from leaflets.library import Library
+    from leaflets.plan import plan_leaflet
     from leaflets.project import Project
     from leaflets.schema import Details
 
@@ -240,8 +240,8 @@ def bench_hostile(limit: float = 10.0) -> dict[str, float]:
 
 def bench_memory(renders_count: int) -> list[tuple[int, int, int]]:
     """(d): RSS of each worker after each personalised render through the pool (no recycling)."""
-    from leaflets.assemble import plan_leaflet
     from leaflets.library import Library
+    from leaflets.plan import plan_leaflet
     from leaflets.pool import RenderPool
     from leaflets.pool.tasks import render_in_worker, warm_renderer
     from leaflets.project import Project

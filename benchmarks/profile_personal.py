@@ -18,9 +18,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from leaflets import personal  # noqa: E402
-from leaflets.assemble import plan_leaflet  # noqa: E402
 from leaflets.build import get_renderer  # noqa: E402
 from leaflets.library import Library  # noqa: E402
+from leaflets.plan import plan_leaflet  # noqa: E402
 from leaflets.project import Project  # noqa: E402
 from leaflets.schema import Details  # noqa: E402
 

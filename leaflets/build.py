@@ -10,9 +10,11 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
-from .assemble import LeafletPlan, plan_leaflet, render_html, stylesheet_names
+from .document import render_html, stylesheet_names
 from .errors import ContentError, InputError, RenderError
+from .i18n import DEFAULT_LANGUAGE, gettext_for
 from .library import Library
+from .plan import LeafletPlan, plan_leaflet
 from .project import Project, find_project
 from .qr import qr_img, qr_target
 from .rules import ad_hoc_warning
@@ -105,6 +107,11 @@ def plans_for(library: Library, request: BuildRequest) -> list[LeafletPlan]:
                     f"{plan.id}: not built with --approved-only: draft sections {', '.join(drafts)} "
                     "need clinical approval (status: approved)"
                 )
+            if plan.stale:
+                raise ContentError(
+                    f"{plan.id}: not built with --approved-only: the '{plan.language}' translation is out of date "
+                    f"for {', '.join(plan.stale)} (the English changed; 'leaflets check' lists them)"
+                )
     return plans
 
 
@@ -123,12 +130,12 @@ def screen_html(plan: LeafletPlan, project: Project) -> str:
     site = plan.site
     logo = site.content_dir / site.file.logo if site.file.logo and site.content_dir else None
     names = [*stylesheet_names(plan.options, project), SCREEN_STYLESHEET]
-    return render_html(
-        plan, project, link_styles=False, qr_svg=qr_img(target) if target else None,
-        slot=cover_slot(plan.details, LAST_FIT),  # on a screen the details' boxes grow with the text
-        inline_css=inline_stylesheets(names, project.folders("styles")),
-        skip_link=True, base_href=None, logo_href=data_uri(logo) if logo and logo.is_file() else None,
-    )
+    context = dict(link_styles=False, qr_svg=qr_img(target) if target else None, skip_link=True, base_href=None,
+                   logo_href=data_uri(logo) if logo and logo.is_file() else None,
+                   slot=cover_slot(plan.details, LAST_FIT))  # on a screen the details' boxes grow with the text
+    shown = render_html(plan, project, inline_css="", **context)  # the text, so each font keeps only its letters
+    return render_html(plan, project, inline_css=inline_stylesheets(names, project.folders("styles"), shown),
+                       **context)
 
 
 def _render_pdf(plan: LeafletPlan, project: Project, renderer, reuse: bool = False) -> tuple[LeafletPlan, bytes]:  # noqa: ANN001
@@ -146,7 +153,7 @@ def _render_pdf(plan: LeafletPlan, project: Project, renderer, reuse: bool = Fal
             if urgent_box_moves(plan, project, renderer):  # known before rendering: no render thrown away
                 plan = dataclasses.replace(plan, urgent_first=True)
         pdf = _pdf(plan, project, renderer, reuse)
-        if not plan.urgent_first and (urgent_box_page(pdf) or 0) > 2:
+        if not plan.urgent_first and (urgent_box_page(pdf, plan.language) or 0) > 2:
             # The cover and contents filled page 1, so the box went to page 3: put it before the contents.
             plan = dataclasses.replace(plan, urgent_first=True)
             pdf = _pdf(plan, project, renderer, reuse)
@@ -196,18 +203,19 @@ def render_plan(
     return RenderedLeaflet(plan, files)
 
 
-URGENT_BOOKMARK = "Get help straight away if"
+URGENT_BOOKMARK = "Get help straight away if…"
 
 
-def urgent_box_page(pdf: bytes) -> int | None:
+def urgent_box_page(pdf: bytes, language: str = DEFAULT_LANGUAGE) -> int | None:
     """The page (from 1) where the "Get help straight away if..." box starts, from the PDF's bookmarks."""
     import pikepdf
 
+    bookmark = gettext_for(language, URGENT_BOOKMARK).rstrip("…")
     with pikepdf.open(io.BytesIO(pdf)) as document:
         pages = {page.obj.objgen: number for number, page in enumerate(document.pages, 1)}
         for item in document.open_outline().root:
             destination = item.destination
-            if str(item.title).startswith(URGENT_BOOKMARK) and isinstance(destination, pikepdf.Array):
+            if str(item.title).startswith(bookmark) and isinstance(destination, pikepdf.Array):
                 return pages.get(destination[0].objgen)
     return None
 
@@ -257,14 +265,20 @@ def build_from_options(
     output_format: str = "pdf",
     db: Path | None = None,
     teach_back: str | None = None,
+    language: str | None = None,
 ) -> list[Path]:
     """Build from command-line style options (shared by the CLI and scripts)."""
     from .details import load_details
+    from .translations import check_site_language
 
     details = load_details(details_file, pairs)
+    profile = Library(find_project(root)).site(site)
+    language = language or profile.file.languages[0]
+    check_site_language(profile, language)
     variants = split_choices(variants) or ["standard"]
     papers: list[str | None] = [*split_choices(papers)] or [None]  # None: the site profile's paper
-    formats = tuple(PrintOptions(variant=v, paper=p, print_ready=print_ready) for v in variants for p in papers)
+    formats = tuple(PrintOptions(variant=v, paper=p, print_ready=print_ready, language=language)
+                    for v in variants for p in papers)
     request = BuildRequest(
         leaflets=tuple(leaflets),
         sections=tuple(s.strip() for s in (sections or "").split(",") if s.strip()),

@@ -16,6 +16,7 @@ from .project import find_project
 from .readability import Readability, score
 from .readers import load_yaml_mapping, today
 from .sections import Section
+from .translation_report import LanguageReport, language_report, project_languages, reading_problems
 
 MAX_GRADE = 8.0
 """Flesch-Kincaid grade a section may not exceed (UK reading age 9-11 is about US grade 4-6; 8 is the ceiling)."""
@@ -54,6 +55,7 @@ class CheckReport:
     sections: list[SectionReport]
     mean_grade: float
     problems: list[str]
+    translations: list[LanguageReport] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -179,4 +181,7 @@ def check_content(
     from .overrides import find_overrides
 
     overall.extend(problem for override in find_overrides(library) if (problem := override.problem()))
-    return CheckReport(sections=reports, mean_grade=mean, problems=overall)
+    translations = [language_report(library, code) for code in project_languages(library)]
+    for language in translations:
+        overall.extend(language.problems + reading_problems(language))
+    return CheckReport(sections=reports, mean_grade=mean, problems=overall, translations=translations)

@@ -11,7 +11,8 @@ import base64
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .pictures import BODY_PARTS, PLACES_OF_SPREAD, body_part
+from .i18n import DEFAULT_LANGUAGE, gettext_for, pgettext_for
+from .pictures import PLACES_OF_SPREAD, body_part
 
 FONT = "Atkinson Hyperlegible, Noto Sans, sans-serif"
 BODY_FILL, BODY_LINE = "#eef2f4", "#5f6d76"
@@ -54,11 +55,53 @@ _DRAW_ORDER = ("bone", "lung", "liver", "kidney", "brain")  # bones behind the o
 _LABEL_Y = {"brain": 30, "lung": 100, "liver": 142, "kidney": 180, "bone": 252}
 
 
+def _labels(language: str) -> dict[str, str]:
+    """The words beside the picture."""
+    return {
+        "kidney": pgettext_for(language, "diagram label", "Kidneys"),
+        "lung": pgettext_for(language, "diagram label", "Lungs"),
+        "liver": pgettext_for(language, "diagram label", "Liver"),
+        "bone": pgettext_for(language, "diagram label", "Bones"),
+        "brain": pgettext_for(language, "diagram label", "Brain"),
+    }
+
+
+def _the_places(language: str) -> dict[str, str]:
+    """Each place with its article, for the alt text (French needs one before every name)."""
+    return {
+        "lung": pgettext_for(language, "diagram alt", "the lungs"),
+        "liver": pgettext_for(language, "diagram alt", "the liver"),
+        "bone": pgettext_for(language, "diagram alt", "the bones"),
+        "brain": pgettext_for(language, "diagram alt", "the brain"),
+    }
+
+
+def _spread_to(language: str) -> dict[str, str]:
+    """Each place after "spread to the" (French: aux os, au foie)."""
+    return {
+        "lung": pgettext_for(language, "spread to the", "lungs"),
+        "liver": pgettext_for(language, "spread to the", "liver"),
+        "bone": pgettext_for(language, "spread to the", "bones"),
+        "brain": pgettext_for(language, "spread to the", "brain"),
+    }
+
+
+def _such_as(language: str) -> dict[str, str]:
+    """Each place after "such as the" (French: les poumons, le foie)."""
+    return {
+        "lung": pgettext_for(language, "such as the", "lungs"),
+        "liver": pgettext_for(language, "such as the", "liver"),
+        "bone": pgettext_for(language, "such as the", "bones"),
+        "brain": pgettext_for(language, "such as the", "brain"),
+    }
+
+
 @dataclass(frozen=True)
 class Diagram:
     """The places one leaflet is about (empty: a general leaflet, so the usual places of spread are shown)."""
 
     places: tuple[str, ...]
+    language: str = DEFAULT_LANGUAGE
 
     @property
     def shown(self) -> tuple[str, ...]:
@@ -68,20 +111,30 @@ class Diagram:
     @property
     def alt(self) -> str:
         """What a screen reader says instead of the picture."""
-        names = _and_list(f"the {BODY_PARTS[p]}" for p in self.shown)
+        lang = self.language
+        names = self._list(_the_places(lang)[p] for p in self.shown)
         if self.places:
-            return f"Diagram of a body. The kidneys and {names} are highlighted."
-        return f"Diagram of a body. The kidneys are highlighted, and places kidney cancer can spread to: {names}."
+            return gettext_for(lang, "Diagram of a body. The kidneys and %(places)s are highlighted.") % {
+                "places": names}
+        return gettext_for(lang, "Diagram of a body. The kidneys are highlighted, and places kidney cancer can "
+                           "spread to: %(places)s.") % {"places": names}
 
     @property
     def caption(self) -> str:
         """The words printed under the picture."""
-        names = _and_list((BODY_PARTS[p] for p in self.shown), "or")
+        lang = self.language
         if self.places:
-            names = _and_list(BODY_PARTS[p] for p in self.shown)
-            return (f"Kidney cancer starts in a kidney (dark). This leaflet is about cancer that has spread to the "
-                    f"{names} (striped).")
-        return f"Kidney cancer starts in a kidney (dark). It can spread to other places (striped), such as the {names}."
+            names = self._list(_spread_to(lang)[p] for p in self.shown)
+            return gettext_for(lang, "Kidney cancer starts in a kidney (dark). This leaflet is about cancer that has "
+                               "spread to the %(places)s (striped).") % {"places": names}
+        names = self._list((_such_as(lang)[p] for p in self.shown), "or")
+        return gettext_for(lang, "Kidney cancer starts in a kidney (dark). It can spread to other places (striped), "
+                           "such as the %(places)s.") % {"places": names}
+
+    def _list(self, items: Iterable[str], joiner: str = "and") -> str:
+        """Names joined the way the leaflet's language joins them (lungs, liver and bones)."""
+        words = {"and": pgettext_for(self.language, "list", "and"), "or": pgettext_for(self.language, "list", "or")}
+        return _and_list(items, words[joiner])
 
     def svg(self) -> str:
         """The picture as a standalone SVG document."""
@@ -118,7 +171,7 @@ class Diagram:
     def _label(self, place: str) -> str:
         x, y = _PLACES[place][1]
         label_y = _LABEL_Y[place]
-        name = BODY_PARTS[place].capitalize()
+        name = _labels(self.language)[place]
         colour = KIDNEY_FILL if place == "kidney" else SPREAD_LINE
         return (
             f'<polyline points="{x},{y} {x + 12},{label_y} 172,{label_y}" fill="none" stroke="{colour}" '
@@ -134,7 +187,7 @@ def _and_list(items: Iterable[str], joiner: str = "and") -> str:
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {joiner} {words[-1]}"
 
 
-def diagram_for(sections: Iterable[object]) -> Diagram:
+def diagram_for(sections: Iterable[object], language: str = DEFAULT_LANGUAGE) -> Diagram:
     """The diagram for a leaflet: the places its sections are each about (kidneys are always shown)."""
     places = {part for section in sections if (part := body_part(section)) and part != "kidney"}  # type: ignore[arg-type]
-    return Diagram(tuple(p for p in PLACES_OF_SPREAD if p in places))
+    return Diagram(tuple(p for p in PLACES_OF_SPREAD if p in places), language)

@@ -144,7 +144,7 @@ def easy_read_ids(content: Path) -> list[str]:
     return sorted(section_id(p) for p in folder.glob("*.md") if p.is_file()) if folder.is_dir() else []
 
 
-def load_easy_read(path: Path, icons: Path) -> EasyReadSection:
+def load_easy_read(path: Path, icons: Path, meta_model: type[SectionMeta] = SectionMeta) -> EasyReadSection:
     """Read one Easy Read file; every row must name an icon that exists in ICONS."""
     if problem := file_id_problem(path):
         raise ContentError(problem)
@@ -152,7 +152,7 @@ def load_easy_read(path: Path, icons: Path) -> EasyReadSection:
     match = _FRONT_MATTER.match(text)
     if not match:
         raise ContentError.at(path, "must start with front matter: a line '---', YAML keys, then '---'", 1)
-    meta = validate(SectionMeta, parse_yaml(match.group(1), path, line_offset=1))
+    meta = validate(meta_model, parse_yaml(match.group(1), path, line_offset=1))
     first_line = text[: match.end()].count("\n") + 1
     groups: list[Group] = []
     heading, urgent, rows = None, False, []

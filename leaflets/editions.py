@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .assemble import LeafletPlan, _asset_files, slugify
 from .easyread import (
     easy_read_content,
     easy_read_recipe,
@@ -15,6 +14,8 @@ from .easyread import (
     locale_values,
 )
 from .errors import ContentError
+from .i18n import DEFAULT_LANGUAGE, gettext_for
+from .plan import LeafletPlan, asset_files, slugify
 from .schema import AdHocLeaflet, Details
 from .variants import PrintOptions
 
@@ -36,6 +37,11 @@ def plan_easy_read(library: Library, request: BuildRequest) -> list[LeafletPlan]
         for plan in plans:
             if plan.is_draft:
                 raise ContentError(f"{plan.id}: not built with --approved-only: its Easy Read sections are drafts")
+            if plan.stale:
+                raise ContentError(
+                    f"{plan.id}: not built with --approved-only: the '{plan.language}' translation is out of date "
+                    f"for {', '.join(plan.stale)} (the English changed; 'leaflets check' lists them)"
+                )
     return plans
 
 
@@ -44,12 +50,17 @@ def plan_easy_read_one(
     site_id: str | None = None, details: Details | None = None, options: PrintOptions | None = None,
 ) -> LeafletPlan:
     """The Easy Read plan for leaflet RID (its own Easy Read recipe, else the standard one) or for SECTION_IDS."""
+    options = options or PrintOptions("easy-read")
+    if options.language != DEFAULT_LANGUAGE:
+        from .easyread_translated import plan_translated_easy_read
+
+        return plan_translated_easy_read(library, rid, section_ids, title, site_id, details, options)
     content = easy_read_content(library.project)
     site = library.site(site_id)
     path: Path | None = None
     if rid is None:  # checked by the same model as every other ad hoc leaflet
         ad_hoc = AdHocLeaflet.checked(section_ids or [], title)
-        title = ad_hoc.title or "Information for you"
+        title = ad_hoc.title or gettext_for(options.language, "Information for you")
         rid, ids = slugify(title), list(ad_hoc.sections)
         head = dict(title=title, subtitle=None, audience=None, intro=None)
     else:
@@ -60,11 +71,11 @@ def plan_easy_read_one(
     locale = library.locale(site)  # the country facts the standard leaflets use win over the built-in numbers
     values = {**locale_values(content, site.file.locale), **{k: str(v) for k, v in locale.values.items()}}
     sections = [s.localised(values) for s in easy_read_sections(content, icons_folder(library.project), ids)]
-    inputs = [*([path] if path else []), *(s.path for s in sections), *_asset_files(library.project)]
+    inputs = [*([path] if path else []), *(s.path for s in sections), *asset_files(library.project)]
     if site.path is not None:
         inputs.append(site.path)
     return LeafletPlan(
         id=rid, sections=sections, site=site, details=details or Details(),  # type: ignore[arg-type]
-        options=(options or PrintOptions("easy-read")).with_site_paper(site.file.paper), glossary=[], drugs=[],
+        options=options.with_site_paper(site.file.paper), glossary=[], drugs=[],
         locale=locale, input_files=inputs, **head,
     )

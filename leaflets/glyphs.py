@@ -6,8 +6,8 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .assemble import LeafletPlan
 from .errors import ContentError, InputError, LeafletError, Problem
+from .plan import LeafletPlan
 from .project import Project
 
 _PRINTED = "Latin, Greek, Cyrillic, Arabic, Hebrew, Devanagari, Chinese, Japanese and Korean"

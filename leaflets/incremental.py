@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .assemble import LeafletPlan
 from .errors import InputError, LeafletError
 from .layers import served_file
 from .markdown import images
+from .plan import LeafletPlan
 from .project import PACKAGE_ROOT, Project
 from .readers import read_text
 from .schema import Details

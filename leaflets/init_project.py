@@ -73,7 +73,7 @@ every change has a date and an author.
 
 def site_id_for(name: str) -> str:
     """A site profile id from an organisation's name: lowercase letters, digits and hyphens."""
-    from .assemble import slugify
+    from .plan import slugify
 
     return slugify(name) if re.search(r"[A-Za-z0-9]", name) else "site"
 

@@ -13,7 +13,7 @@ from .errors import ContentError, InputError, LeafletError, Problem
 from .layers import BUILT_IN, Item, origin_of
 from .locales import Locale, Locales, fill, load_locales, placeholder_problems
 from .project import Project
-from .readers import load_yaml_mapping
+from .readers import load_yaml_mapping, read_text
 from .rules import broken_rules, load_rules
 from .schema import (
     Drug,
@@ -39,6 +39,15 @@ class Recipe:
     id: str
     path: Path
     file: RecipeFile
+    source_path: Path | None = None
+    """For a translation: the English recipe it translates."""
+    stale: bool = False
+    """For a translation: the English recipe has changed since it was translated."""
+
+    @property
+    def source_text(self) -> str:
+        """The file's text as written, which a translation's source_hash records."""
+        return read_text(self.path)
 
 
 @dataclass(frozen=True)
@@ -72,6 +81,8 @@ def closest(name: str, choices: list[str]) -> str:
 
 class Library:
     """Loads content files on demand, each once, and reports unknown ids with the closest names."""
+
+    language = "en"
 
     def __init__(self, project: Project) -> None:
         self.project = project
@@ -270,6 +281,10 @@ class Library:
                                     for n in DRUG_TEXT_FIELDS if getattr(drug, n)})
             for drug in self.drugs
         ]
+
+    def stale_shared(self) -> list[str]:
+        """Shared files whose translation is out of date: none, in the language the content is written in."""
+        return []
 
     def shared_files(self) -> list[Path]:
         """Content files every leaflet may depend on (glossary, drugs, safety rules, locales), in every layer."""

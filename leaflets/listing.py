@@ -11,6 +11,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .checks import CheckReport
 from .library import Library
 from .project import find_project
+from .translation_report import reading_table
 
 
 def listing(root: Path | str | None = None) -> dict[str, list[dict[str, Any]]]:
@@ -103,6 +104,9 @@ def check_table(report: CheckReport) -> str:
     lines = [table(["Section", "Grade", "Words/sentence", "Not in glossary", "Review", "Sources", "Result"], rows)]
     lines.append("")
     lines.append(f"Mean Flesch-Kincaid grade: {report.mean_grade:.2f} (target 6 or below; each section 8 or below)")
+    for language in report.translations:
+        lines.append("")
+        lines.append(reading_table(language))
     for section in report.sections:
         lines.extend(f"{section.id}: {problem}" for problem in section.problems)
     lines.extend(report.problems)

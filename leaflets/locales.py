@@ -45,6 +45,17 @@ class Locale:
     def get(self, key: str) -> str:
         return self.values.get(key, "")
 
+    def serves(self, codes: Iterable[str]) -> bool:
+        """Whether something marked for CODES (a source, a red flag) is for this locale's readers.
+
+        The country decides: a source for en-CA is for fr-CA readers too, one for en-GB only is not.
+        Nothing marked means every locale.
+        """
+        codes = list(codes)
+        country = self.code.partition("-")[2]
+        return not codes or self.code in codes or bool(country) and any(
+            code.partition("-")[2] == country for code in codes)
+
     def format_date(self, day: object) -> str:
         """A date in the locale's date_format (d, dd, M, MM, MMM, MMMM, yyyy)."""
         pattern = self.values.get("date_format") or "d MMMM yyyy"

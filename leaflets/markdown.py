@@ -65,6 +65,11 @@ def _adjust(tokens: Sequence[Token], min_heading: int) -> None:
             token.attrSet("class", "content-table")
 
 
+def parse(text: str) -> list[Token]:
+    """The block and inline tokens of TEXT, from the one parser that rendering, readability and the cache share."""
+    return _parser().parse(text)
+
+
 def render_markdown(text: str, source: str = "", min_heading: int = 3) -> str:
     """Render Markdown as HTML with raw HTML shown as text and headings starting at MIN_HEADING."""
     md = _parser()
@@ -110,7 +115,7 @@ def images(text: str) -> list[Image]:
     return [
         Image(str(image.attrs.get("src", "")), "".join(c.content for c in image.children or []).strip(),
               paragraph.map[0] if paragraph.map else 0)
-        for paragraph, image in _image_tokens(_parser().parse(text))
+        for paragraph, image in _image_tokens(parse(text))
     ]
 
 

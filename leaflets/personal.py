@@ -7,7 +7,8 @@ from collections import OrderedDict
 from dataclasses import replace
 from typing import Any
 
-from .assemble import LeafletPlan, stylesheet_names
+from .document import stylesheet_names
+from .plan import LeafletPlan
 from .project import Project
 from .render import RENDER_SECONDS, time_limit
 from .slots import LAST_FIT, CoverSlot, cover_slot, slot_overflows, stand_ins
@@ -88,7 +89,7 @@ def _generic_layout(plan: LeafletPlan, project: Project, renderer: Any, slot: Co
     sheets = stylesheet_names(plan.options, project)
     version = hashlib.sha256("\0".join([str(project.root), *sheets, html]).encode("utf-8")).hexdigest()
     options = plan.options
-    key = (plan.id, version, options.variant, options.paper or "", getattr(options, "language", None) or "en")
+    key = (plan.id, version, options.variant, options.paper or "", options.language)
     if key in _generic:
         _generic.move_to_end(key)
         return _generic[key]

@@ -14,7 +14,8 @@ BODY_PARTS: dict[str, str] = {"kidney": "kidneys", "bone": "bones", "lung": "lun
 PLACES_OF_SPREAD = ("lung", "liver", "bone", "brain")
 """Where kidney cancer most often spreads (Cancer Research UK, Advanced kidney cancer, 2016), in diagram order."""
 
-_ROUTES = {"tablet": "tablet", "drip": "drip", "injection": "injection"}
+_ROUTES = {"tablet": "tablet", "drip": "drip", "injection": "injection", "comprimé": "tablet", "perfusion": "drip"}
+"""A word in the drug table's 'how it is given' (English or French, singular) -> its icon."""
 
 
 class _Tagged(Protocol):
@@ -38,7 +39,7 @@ def body_part(section: _Tagged) -> str | None:
 
 def route_icon(given: str) -> str | None:
     """The icon for how a drug is given (tablet, drip, injection), or None when the table says 'ask your team'."""
-    words = re.findall(r"[a-z]+", given.lower())
+    words = re.findall(r"\w+", given.lower())
     for word in words:
         if word.rstrip("s") in _ROUTES:
             return _ROUTES[word.rstrip("s")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from markdown_it import MarkdownIt
+from .markdown import parse
 
 _SENTENCE_END = re.compile(r"[.!?:]$")
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+")
@@ -27,7 +27,7 @@ class Readability:
 
 def plain_sentences(markdown: str) -> list[str]:
     """Return the prose of a Markdown body as sentences; headings are left out, list items count as sentences."""
-    tokens = MarkdownIt("commonmark").enable("table").parse(markdown)
+    tokens = parse(markdown)
     blocks: list[str] = []
     in_heading = False
     for token in tokens:

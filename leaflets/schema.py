@@ -29,6 +29,7 @@ MAX_TITLE = 300
 MAX_SECTIONS = 60
 """A leaflet, from a recipe or made on the spot, has at most this many sections."""
 ShortText = Annotated[str, Field(min_length=1, max_length=MAX_TITLE)]
+Languages = Annotated[list[Literal["en", "fr"]], Field(min_length=1, max_length=10)]
 Variant = Literal["standard", "large-print", "booklet", "easy-read"]
 Format = Literal["pdf", "html"]
 Paper = Literal["a4", "letter"]
@@ -189,6 +190,10 @@ class SiteFile(_Strict):
     paper: Paper = "a4"
     record: RecordSettings = Field(default_factory=RecordSettings, description="the hand-out record")
     based_on: BasedOn = None
+    languages: Languages = Field(
+        default_factory=lambda: ["en"],
+        description="languages its leaflets may be written in, the first the default; French uses fr-<country>",
+    )
 
     @field_validator("logo")
     @classmethod
@@ -257,6 +262,7 @@ class SetFile(_Strict):
     variants: list[Variant] = Field(default_factory=lambda: ["standard"], min_length=1)
     papers: list[Paper] = Field(default_factory=lambda: ["a4"], min_length=1)
     formats: list[Format] = Field(default_factory=lambda: ["pdf"], min_length=1)
+    languages: Languages = Field(default_factory=lambda: ["en"])
     based_on: BasedOn = None
 
 

@@ -38,10 +38,20 @@ class Section:
     body: str
     body_line: int = 1
     front_lines: FrontTexts = ()
+    locale: str | None = None
+    source_path: Path | None = None
+    """For a translation: the English section it translates."""
+    stale: bool = False
+    """For a translation: the English section has changed since it was translated."""
 
     @property
     def title(self) -> str:
         return self.meta.title
+
+    @property
+    def source_text(self) -> str:
+        """The file's text as written, which a translation's source_hash records."""
+        return read_text(self.path)
 
     def for_locale(self, locale: Locale) -> Section:
         """This section as LOCALE's readers see it: other locales' blocks dropped, placeholders filled."""
@@ -49,12 +59,12 @@ class Section:
             raise ContentError(*problems)
         meta = self.meta
         flags = [f.model_copy(update={"symptom": fill(f.symptom, locale, markdown=False)})
-                 for f in meta.red_flags if not f.locales or locale.code in f.locales]
+                 for f in meta.red_flags if locale.serves(f.locales)]
         meta = meta.model_copy(update={
             "title": fill(meta.title, locale, markdown=False),
             "summary": fill(meta.summary, locale, markdown=False) if meta.summary else None,
             "red_flags": flags,
-            "sources": [source for source in meta.sources if not source.locales or locale.code in source.locales],
+            "sources": [source for source in meta.sources if locale.serves(source.locales)],
         })
         return dataclasses.replace(self, meta=meta, body=localise_body(self.body, locale))
 
@@ -82,7 +92,7 @@ def section_id(path: Path) -> str:
     return path.name.rsplit(".", 1)[0]
 
 
-def load_section(path: Path, locales: Locales | None = None) -> Section:
+def load_section(path: Path, locales: Locales | None = None, meta_model: type[SectionMeta] = SectionMeta) -> Section:
     """Read and validate one section file (placeholders and locale blocks against LOCALES)."""
     sid = section_id(path)
     if problem := file_id_problem(path):
@@ -96,7 +106,7 @@ def load_section(path: Path, locales: Locales | None = None) -> Section:
     document = parse_yaml(match.group(1), path, line_offset=1)
     if not isinstance(document.data, dict):
         raise ContentError.at(path, "front matter must be YAML keys and values (title: ...)", 2)
-    meta = validate(SectionMeta, document)
+    meta = validate(meta_model, document)
     body = text[match.end() :]
     if not body.strip():
         raise ContentError.at(path, "has no text after the front matter; write the section below the second '---'")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import get_args
 
 from .errors import InputError
+from .i18n import DEFAULT_LANGUAGE, check_language
 from .schema import Format, Paper, Variant
 
 VARIANTS: tuple[str, ...] = get_args(Variant)
@@ -23,8 +24,11 @@ class PrintOptions:
     paper: str | None = None
     """None: the site profile's paper, decided in one place (`with_site_paper`, when a leaflet is planned)."""
     print_ready: bool = False
+    language: str = "en"
+    """The language it is written in; output names carry it when it is not English (bone-metastases.fr.pdf)."""
 
     def __post_init__(self) -> None:
+        check_language(self.language)
         if self.variant not in VARIANTS:
             raise InputError(f"unknown variant '{self.variant}': choose one of {', '.join(VARIANTS)}")
         if self.paper is not None and self.paper not in PAPERS:
@@ -43,7 +47,7 @@ class PrintOptions:
 
     def file_stem(self, leaflet: str) -> str:
         """The file name (without .pdf) for the reading pages of LEAFLET in these options."""
-        parts = [leaflet]
+        parts = [self.named(leaflet)]
         if self.variant in ("large-print", "easy-read"):
             parts.append(self.variant)
         if self.variant == "booklet":
@@ -56,12 +60,17 @@ class PrintOptions:
 
     def booklet_stem(self, leaflet: str) -> str:
         """The file name (without .pdf) of the imposed booklet print file; Letter sheets say so."""
-        parts = [leaflet, "booklet"]
+        parts = [self.named(leaflet), "booklet"]
         if self.paper == "letter":
             parts.append("letter")
         if self.print_ready:
             parts.append("print")
         return "-".join(parts)
 
+    def named(self, leaflet: str) -> str:
+        """LEAFLET's id with the language after a dot when it is not English: bone-metastases.fr."""
+        return leaflet if self.language == DEFAULT_LANGUAGE else f"{leaflet}.{self.language}"
+
     def as_key(self) -> str:
-        return f"{self.variant}/{self.paper}/{int(self.print_ready)}"
+        key = f"{self.variant}/{self.paper}/{int(self.print_ready)}"
+        return key if self.language == DEFAULT_LANGUAGE else f"{key}/{self.language}"

@@ -35,3 +35,13 @@ def test_the_public_api_is_importable_and_lazy() -> None:
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert "'build'" in result.stdout and "'run_batch'" in result.stdout
+
+
+def test_every_subpackage_is_in_the_wheel() -> None:
+    """A new folder of modules must be listed in pyproject.toml, or the installed command would miss it."""
+    import tomllib
+
+    listed = set(tomllib.loads((REPO / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]["packages"])
+    folders = {".".join(p.parent.relative_to(REPO).parts) for p in (REPO / "leaflets").rglob("__init__.py")
+               if "_builtin" not in p.parts}
+    assert sorted(folders - listed) == []

@@ -7,10 +7,11 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from leaflets.assemble import plan_leaflet, render_html
 from leaflets.build import BuildRequest, build
 from leaflets.details import load_details
+from leaflets.document import render_html
 from leaflets.library import Library
+from leaflets.plan import plan_leaflet
 from leaflets.project import Project
 from tests.conftest import pdf_pages, pdf_text, section_text
 

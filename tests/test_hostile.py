@@ -230,12 +230,13 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> list[object]:
 
 
 def own_templates(root: Path, extra_head: str = "", extra_body: str = "") -> None:
-    """Give a --root project its own copy of the templates, with extra markup."""
+    """Give a --root project its own copy of the templates folder (the web page's too), with extra markup."""
     templates = root / "templates"
-    for source in (REPO / "templates").rglob("*.html"):
+    for source in (REPO / "templates").rglob("*"):
         target = templates / source.relative_to(REPO / "templates")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(source.read_text("utf-8"), encoding="utf-8")
+        if source.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(source.read_bytes())
     page = templates / "leaflet.html"
     html = page.read_text("utf-8").replace("</head>", extra_head + "\n</head>").replace("<main>", "<main>" + extra_body)
     page.write_text(html, encoding="utf-8")

@@ -144,6 +144,53 @@ def test_local_items_add_and_replace_glossary_drugs_recipes(clinic: Path, runner
     assert "nivolumab" not in {d.generic for d in library.drugs}, "the local entry replaces the built-in one"
 
 
+def test_translations_are_layered_and_checked_against_the_english_in_use(clinic: Path, runner: CliRunner) -> None:
+    """A clinic that rewrites a drug row in English, then translates it: French follows the English it prints."""
+    from leaflets import open_library
+    from leaflets.layers import entry_hash
+
+    site = clinic / "content/sites/riverside-kidney-clinic.yaml"
+    site.write_text(site.read_text("utf-8") + "languages: [en, fr]\n", "utf-8")
+    builtin_drug = next(d for d in open_library(clinic).drugs if d.generic == "nivolumab")
+    (clinic / "content/drugs.yaml").write_text(
+        f"drugs:\n  - generic: Nivolumab\n    type: immunotherapy\n    given: Drip at the Riverside day unit\n"
+        f"    based_on: {entry_hash(builtin_drug)}\n", "utf-8")
+    build = ["build", "immunotherapy", "--lang", "fr", "-o", "out"]
+    stale_mark = "Traduction en cours de mise à jour"
+
+    # The built-in French row translates the built-in English, not the clinic's: stale, named, refused.
+    output = run(runner, "check")
+    assert re.search(r"translations/fr/drugs\.yaml: stale: Nivolumab: this project's own English", output)
+    assert "translates entries the English does not have" not in output
+    assert output.count(": stale:") == 1, "only that row: the built-in translation is checked against its own English"
+    result = runner.invoke(app, build)
+    assert result.exit_code == 0, result.output
+    text = " ".join(pdf_text(clinic / "out/immunotherapy.fr-letter.pdf").split())
+    assert stale_mark in text and "Perfusion dans une veine" in text
+    report = json.loads(run(runner, "translations", "--json"))["languages"][0]
+    assert report["drugs"]["stale"] == ["Nivolumab"] and report["sections"]["missing"] == []
+    refused = runner.invoke(app, [*build, "--approved-only", "-o", "refused"])
+    assert refused.exit_code == 2, refused.output
+
+    # The clinic translates its row in its own translations folder: that one is used, the rest stay built-in.
+    own = clinic / "content/translations/fr"
+    own.mkdir(parents=True)
+    (own / "drugs.yaml").write_text(
+        "drugs:\n  - generic: Nivolumab\n    name: nivolumab\n    given: Perfusion à l'unité de jour de Riverside\n",
+        "utf-8")
+    output = run(runner, "check")
+    assert "Nivolumab" not in output and "drugs.yaml: stale" not in output
+    result = runner.invoke(app, [*build, "-o", "out2"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(pdf_text(clinic / "out2/immunotherapy.fr-letter.pdf").split()).replace("\u2010 ", "")
+    assert "Perfusion à l’unité de jour de Riverside" in text, "the clinic's own French row (hyphens joined)"
+    assert "ipilimumab" in text and "Yervoy" in text, "the other rows from the built-in translation"
+    assert stale_mark not in text
+    report = json.loads(run(runner, "translations", "--json"))["languages"][0]
+    assert report["drugs"]["stale"] == [] and report["drugs"]["missing"] == []
+    assert report["sections"]["missing"] == [], "built-in translated sections are still found"
+
+
 def test_local_template_and_site_css_apply_after_builtin(clinic: Path, builtin: Path, runner: CliRunner) -> None:
     (clinic / "styles").mkdir()
     (clinic / "styles/site.css").write_text('.content-section h2::after { content: " (Riverside)"; }\n'
@@ -238,7 +285,7 @@ def test_easy_read_and_the_html_edition_in_a_project_on_the_built_in_library(
     run(runner, "build", "immunotherapy", "--variant", "easy-read", "--format", "html", "-o", "out", "--paper", "a4")
     html = (clinic / "out/immunotherapy-easy-read.html").read_text("utf-8")
     assert "You have 2 <strong>kidneys</strong>." in html
-    assert 'font-family: "Local"; src: url("data:font/ttf;base64,' in html, "fonts/ come from the built-in layer"
+    assert 'font-family: "Local"; src: url("data:font/woff2;base64,' in html, "fonts/ come from the built-in layer"
     assert "file://" not in html and 'url("http' not in html
     listed = json.loads(run(runner, "list", "--json"))["easy_read"]
     assert "immunotherapy" in {item["id"] for item in listed}

@@ -249,8 +249,27 @@ def test_html_edition_carries_the_pdfs_content_version_and_details(tmp_path: Pat
     assert len(version) == 10 and f"Content version {version}" in pdf_text(pdf)
     assert "Zoë &lt;b&gt;O&#39;Brien&lt;/b&gt;" in text  # text, never markup
     assert 'class="callout"' in text and 'id="contact"' in text
-    assert "file://" not in text and "url(\"data:font/ttf;base64," in text
+    assert "file://" not in text and "url(\"data:font/woff2;base64," in text
     assert (html.stat().st_mode & 0o777) == 0o600  # it holds personal details
+    assert html.stat().st_size < 400_000  # the fonts keep only the letters it shows (whole, they were 2.2 MB)
+    for family, font in _inlined_fonts(text):
+        if family in ("Atkinson Hyperlegible", "Noto Sans"):
+            assert {"ë", "Z", "O", "'", "9"} <= font, family  # the name's letters and the text's digits are kept
+        assert "Ж" not in font, family  # letters the file does not show are gone
+
+
+def _inlined_fonts(html: str) -> list[tuple[str, set[str]]]:
+    """Each @font-face of an HTML edition: its family and the characters its inlined font can draw."""
+    import base64
+    import io
+    import re
+
+    from fontTools.ttLib import TTFont
+
+    faces = re.findall(r'font-family: "([^"]+)"; src: url\("data:font/woff2;base64,([^"]+)"\)', html)
+    assert faces
+    return [(family, {chr(code) for code in TTFont(io.BytesIO(base64.b64decode(data))).getBestCmap()})
+            for family, data in faces]
 
 
 def test_easy_read_uses_the_sites_emergency_number(tmp_path: Path) -> None:

@@ -156,7 +156,7 @@ def test_recording_off_refuses_a_hospital_number(make_project: MakeProject, runn
 
 
 def test_record_settings_do_not_change_the_content_version(make_project: MakeProject) -> None:
-    from leaflets.assemble import plan_leaflet
+    from leaflets.plan import plan_leaflet
 
     versions = []
     for enabled in (True, False):
@@ -324,7 +324,7 @@ def test_a_pdf_that_cannot_be_written_is_not_recorded(make_project: MakeProject,
 
 def _record_many(root: str, count: int) -> int:
     """Record COUNT hand-outs from this process (a worker of the concurrency test)."""
-    from leaflets.assemble import plan_leaflet
+    from leaflets.plan import plan_leaflet
     from leaflets.record.handout import record_handout, record_target
     from leaflets.schema import Details
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from leaflets.assemble import plan_leaflet
 from leaflets.build import BuildRequest, build, get_renderer
 from leaflets.details import load_details
 from leaflets.library import Library
+from leaflets.plan import plan_leaflet
 from leaflets.project import Project
 from leaflets.variants import PrintOptions
 from tests.conftest import REPO, pdf_text, section_text, write_tree

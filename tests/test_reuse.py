@@ -7,9 +7,9 @@ import re
 import pytest
 
 from leaflets import personal
-from leaflets.assemble import plan_leaflet
 from leaflets.build import BuildRequest, get_renderer, plans_for, render_plan
 from leaflets.library import Library
+from leaflets.plan import plan_leaflet
 from leaflets.project import Project
 from leaflets.schema import Details
 from leaflets.variants import PrintOptions

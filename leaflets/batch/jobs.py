@@ -5,22 +5,24 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..assemble import slugify
 from ..details import details_from_mapping
 from ..errors import InputError, LeafletError, Problem
 from ..library import LeafletSet, Library, closest
+from ..plan import slugify
 from ..project import Project
 from ..readers import MAX_DATA_BYTES, read_text
 from ..schema import DETAIL_KEYS, ID_PATTERN, Details
+from ..translations import check_site_language
 from ..variants import FORMATS, PAPERS, VARIANTS, PrintOptions
 
-DATA_COLUMNS = ("leaflet", "id", "variant", "paper", "format", *DETAIL_KEYS)
+DATA_COLUMNS = ("leaflet", "id", "variant", "paper", "format", "lang", *DETAIL_KEYS)
 PRIVATE = "[personal detail]"
 
 _ID = re.compile(ID_PATTERN)
@@ -41,13 +43,14 @@ class BatchJob:
     row: int | None = None
     prefix: str = ""
     output_format: str = "pdf"
+    language: str = "en"
     record: Any = None  # where this row's hand-out is recorded (leaflets.record.RecordTarget), if anywhere
     reuse: bool = False
     """Several rows share this leaflet, format and set of details: reuse the generic pages (same bytes, faster)."""
 
     @property
     def options(self) -> PrintOptions:
-        return PrintOptions(variant=self.variant, paper=self.paper)
+        return PrintOptions(variant=self.variant, paper=self.paper, language=self.language)
 
     def output_name(self, rendered: str) -> str:
         """The file name in the output folder: personalised files get the row or id in front."""
@@ -67,6 +70,7 @@ class BatchJob:
     def label(self) -> str:
         """How messages name the job: the leaflet and format, and the CSV row; never a personal detail."""
         what = f"{self.variant}, {self.paper}" + (", html" if self.output_format == "html" else "")
+        what += "" if self.language == "en" else f", {self.language}"
         if self.row is not None:
             return f"row {self.row} ({self.leaflet}, {what})"
         return f"{self.leaflet} ({what})"
@@ -105,19 +109,23 @@ def find_set_file(set_path: Path | str, project: Project) -> Path:
 
 
 def jobs_from_set(leaflet_set: LeafletSet, library: Library, out_dir: Path) -> list[BatchJob]:
-    """Every (leaflet, variant, paper, format) of a set; jobs that would write the same files are made once."""
+    """Every (leaflet, language, variant, paper, format) of a set; jobs writing the same files are made once."""
     jobs: list[BatchJob] = []
     seen: set[tuple[str, ...]] = set()
     root, out = str(library.project.root), str(out_dir.resolve())
+    file = leaflet_set.file
+    languages = list(dict.fromkeys(file.languages))
+    for language in languages:
+        check_site_language(library.site(file.site), language)
     for leaflet in library.set_leaflets(leaflet_set):
-        for variant in dict.fromkeys(leaflet_set.file.variants):
-            for paper in dict.fromkeys(leaflet_set.file.papers):
-                for output_format in dict.fromkeys(leaflet_set.file.formats):
-                    job = BatchJob(len(jobs), root, out, leaflet, leaflet_set.file.site, variant, paper,
-                                   output_format=output_format)
-                    if job.outputs not in seen:
-                        seen.add(job.outputs)
-                        jobs.append(job)
+        for language, variant, paper, output_format in itertools.product(
+            languages, *(dict.fromkeys(values) for values in (file.variants, file.papers, file.formats))
+        ):
+            job = BatchJob(len(jobs), root, out, leaflet, file.site, variant, paper,
+                           output_format=output_format, language=language)
+            if job.outputs not in seen:
+                seen.add(job.outputs)
+                jobs.append(job)
     return jobs
 
 
@@ -145,6 +153,7 @@ def jobs_from_data(
     header, body = _checked_table(data_path)
     allowed = library.set_leaflets(leaflet_set)
     defaults = (leaflet_set.file.variants[0], leaflet_set.file.papers[0], leaflet_set.file.formats[0])
+    languages = list(leaflet_set.file.languages)
     owners: dict[str, int] = {}
     jobs: list[BatchJob] = []
     problems: list[Problem] = []
@@ -156,6 +165,8 @@ def jobs_from_data(
             continue
         values = {name: cell.strip() for name, cell in zip(header, cells, strict=False) if name}
         row_problems, details = _row_problems(values, allowed, defaults, where)
+        if (values.get("lang") or languages[0]) not in languages:
+            row_problems.append(Problem(f"lang: must be one of this set's languages: {', '.join(languages)}", where))
         if row_problems:
             problems.extend(row_problems)
             continue
@@ -163,7 +174,7 @@ def jobs_from_data(
         job = BatchJob(len(jobs), root, out, values["leaflet"], leaflet_set.file.site,
                        values.get("variant") or defaults[0], values.get("paper") or defaults[1],
                        details=details.present(), row=number, prefix=prefix,
-                       output_format=values.get("format") or defaults[2])
+                       output_format=values.get("format") or defaults[2], language=values.get("lang") or languages[0])
         clash = next((owners[name] for name in job.outputs if name in owners), None)
         if clash is not None:
             problems.append(Problem(f"id: gives the same file name as row {clash}; each row needs its own id", where))

@@ -39,6 +39,7 @@ class JobRecord:
             "leaflet": job.leaflet,
             "variant": job.variant,
             "paper": job.paper,
+            "lang": job.language,
             "row": job.row,
             "status": self.status,
             "seconds": round(self.seconds, 3),

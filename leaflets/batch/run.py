@@ -6,7 +6,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ..assemble import plan_leaflet
 from ..easyread import easy_read_inputs
 from ..errors import InputError
 from ..incremental import (
@@ -19,9 +18,11 @@ from ..incremental import (
     optional_inputs,
 )
 from ..library import Library
+from ..plan import plan_leaflet
 from ..project import find_project
 from ..record.handout import with_recording
 from ..schema import Details
+from ..variants import PrintOptions
 from ..writers import clean_partials, prepare_folder
 from .jobs import BatchJob, JobOutcome, error_line, find_set_file, jobs_from_data, jobs_from_set
 from .pool import default_jobs, run_pool
@@ -44,25 +45,27 @@ def plan_records(
     sizes: dict[str, int] = {}
     records = []
     for job in jobs:
-        if job.leaflet not in inputs:
-            known = cache.known_inputs(job.leaflet, job.site, digests, project)
+        edition = PrintOptions(language=job.language).named(job.leaflet)  # bone-metastases, bone-metastases.fr
+        if edition not in inputs:
+            known = cache.known_inputs(edition, job.site, digests, project)
             if known is not None:  # none of its files changed: no need to parse them again
-                inputs[job.leaflet] = (known["digest"], None)
-                sizes[job.leaflet] = int(known.get("weight", 0))
+                inputs[edition] = (known["digest"], None)
+                sizes[edition] = int(known.get("weight", 0))
             else:
                 try:
-                    plan = plan_leaflet(library, library.recipe(job.leaflet), site_id=job.site)
+                    plan = plan_leaflet(library, library.recipe(job.leaflet), site_id=job.site,
+                                        options=PrintOptions(language=job.language))
                     paths = [*plan.input_files, *extra_inputs(plan, project), *optional_inputs(project, job.site),
                              *easy_read_inputs(project)]
                     names = list(dict.fromkeys(input_name(path, project) for path in paths))
                     digest = inputs_digest(names, digests, project)
-                    sizes[job.leaflet] = sum(len(s.body) for s in plan.sections)
-                    cache.remember_inputs(job.leaflet, job.site, names, digest, sizes[job.leaflet])
-                    inputs[job.leaflet] = (digest, None)
+                    sizes[edition] = sum(len(s.body) for s in plan.sections)
+                    cache.remember_inputs(edition, job.site, names, digest, sizes[edition])
+                    inputs[edition] = (digest, None)
                 except Exception as exc:  # a broken recipe or section fails its own jobs only
-                    inputs[job.leaflet] = (None, error_line(exc))
-        digest, error = inputs[job.leaflet]
-        record = JobRecord(job, weight=(2000 + sizes.get(job.leaflet, 0)) * VARIANT_COST.get(job.variant, 1.0))
+                    inputs[edition] = (None, error_line(exc))
+        digest, error = inputs[edition]
+        record = JobRecord(job, weight=(2000 + sizes.get(edition, 0)) * VARIANT_COST.get(job.variant, 1.0))
         if digest is None:
             record.status, record.error = "failed", error
             cache.forget(job.outputs)

@@ -11,8 +11,8 @@ from ..errors import LeafletError
 from ..project import Project
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..assemble import LeafletPlan
     from ..build import RenderedLeaflet
+    from ..plan import LeafletPlan
 
 SLOW_RENDER_ENV = "LEAFLETS_TEST_SLOW_RENDER"
 """Test hook: a worker sleeps this many seconds before each render (a stand-in for a hostile slow SVG)."""
@@ -22,8 +22,8 @@ _WARM_HTML = "<!DOCTYPE html><html lang='en'><body><h1>Warm</h1><p>Fonts, <stron
 
 def warm_renderer(project: Project) -> None:
     """Load WeasyPrint, the fonts and every stylesheet in this (parent) process, so each fork starts warm."""
-    from ..assemble import STYLESHEETS, VARIANT_STYLESHEETS
     from ..build import get_renderer
+    from ..document import STYLESHEETS, VARIANT_STYLESHEETS
 
     renderer = get_renderer(project)
     names = (*STYLESHEETS, *VARIANT_STYLESHEETS.values())

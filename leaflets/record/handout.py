@@ -20,8 +20,8 @@ from ..writers import write_atomic
 from . import db
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..assemble import LeafletPlan
     from ..build import RenderedLeaflet
+    from ..plan import LeafletPlan
 
 log = logging.getLogger("leaflets")
 
@@ -120,7 +120,7 @@ def handout_row(
         "leaflet": leaflet or "custom",
         "title": title,
         "content_version": plan.content_version,
-        "language": plan.site.file.locale,
+        "language": plan.locale.code,  # fr-CA for a French leaflet from an en-CA site
         "variant": plan.options.variant,
         "paper": plan.options.paper,
         "site": plan.site.id,

@@ -21,7 +21,7 @@ from pathlib import Path
 from flask import Flask
 
 from ..project import find_project
-from . import record_routes, routes, security
+from . import language, record_routes, routes, security
 from .config import MAX_BODY_BYTES, WEB_TEMPLATES
 from .rendering import QUEUE_LIMIT, Renders, Thumbnails
 from .security import LOOPBACK_NAMES
@@ -49,6 +49,7 @@ def create_app(root: Path | str | None = None, db_path: Path | str | None = None
     renders = Renders(project, workers=workers, seconds=render_seconds, queue_limit=queue_limit)
     app.extensions["leaflets"] = WebState(project, renders, Thumbnails(renders))
     security.install(app)
+    language.install(app)
     app.register_blueprint(routes.web)
     app.register_blueprint(record_routes.record_web)
     return app

@@ -81,9 +81,10 @@ def section_choices(library: Library) -> tuple[list[dict[str, Any]], list[str]]:
     return sections, problems
 
 
-def site_choices(library: Library) -> list[dict[str, str]]:
+def site_choices(library: Library) -> list[dict[str, Any]]:
     default = library.site(None)  # the project's own site profile, else the generic one
-    sites = [{"id": default.id, "name": default.file.name, "paper": default.file.paper}]
+    sites: list[dict[str, Any]] = [{"id": default.id, "name": default.file.name, "paper": default.file.paper,
+                                    "languages": default.file.languages}]
     for sid in library.site_ids:
         if sid == default.id:
             continue
@@ -91,8 +92,18 @@ def site_choices(library: Library) -> list[dict[str, str]]:
             site = library.site(sid)
         except LeafletError:
             continue
-        sites.append({"id": sid, "name": site.file.name, "paper": site.file.paper})
+        sites.append({"id": sid, "name": site.file.name, "paper": site.file.paper, "languages": site.file.languages})
     return sites
+
+
+LANGUAGE_LABELS = {"en": "English", "fr": "Français (French)"}
+"""Each language named in its own words (and in English for French), the same on an English or a French page."""
+
+
+def language_choices(sites: list[dict[str, Any]]) -> dict[str, str]:
+    """The languages any site offers, for the form's language choice (none shown when there is only one)."""
+    offered = dict.fromkeys(code for site in sites for code in site.get("languages", ["en"]))
+    return {code: LANGUAGE_LABELS.get(code, code) for code in offered} if len(offered) > 1 else {}
 
 
 def find_choice(library: Library, rid: str) -> LeafletChoice:
@@ -103,3 +114,18 @@ def find_choice(library: Library, rid: str) -> LeafletChoice:
     file = recipe.file
     return LeafletChoice(rid, file.title, file.subtitle, file.audience, list(file.sections),
                          any(s.meta.status != "approved" for s in sections), rid in easy_read_leaflets(library))
+
+
+def in_language(library: Library, choice: LeafletChoice, language: str) -> LeafletChoice:
+    """CHOICE with its title and subtitle in LANGUAGE where the leaflet is translated (else as it is)."""
+    from dataclasses import replace
+
+    from ..translations import library_for
+
+    if language == "en":
+        return choice
+    try:
+        file = library_for(library, language).recipe(choice.id).file
+    except LeafletError:
+        return choice
+    return replace(choice, title=file.title, subtitle=file.subtitle, audience=file.audience)

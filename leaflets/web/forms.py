@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Response, render_template, request
 
-from ..assemble import LeafletPlan, plan_leaflet
 from ..build import RenderedLeaflet
 from ..details import details_from_mapping
 from ..errors import InputError, LeafletError, Problem
 from ..library import Library, closest
+from ..plan import LeafletPlan, plan_leaflet
 from ..rules import BrokenRule, missing_sections
 from ..schema import DETAIL_KEYS, MAX_TITLE, PRINTED_DETAIL_KEYS, Details
+from ..translations import check_site_language
 from ..variants import FORMATS, PAPERS, PrintOptions
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -24,7 +25,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ..record import RecordTarget
 
-from .choices import LeafletChoice, section_choices, site_choices
+from .choices import LeafletChoice, language_choices, section_choices, site_choices
+from .language import N_, ui_language, ui_text, ui_texts
 from .record_routes import keeps_hospital_numbers, record_pdf, teach_back_context, with_handout
 from .responses import ApiError, html_response, pdf_response, preview_message
 from .security import CSRF_FIELD
@@ -36,17 +38,18 @@ DETAIL_LABELS: dict[str, str] = {key: info.title or key for key, info in Details
 DETAIL_HINTS: dict[str, str] = {key: info.description for key, info in Details.model_fields.items() if info.description}
 LAYOUTS: dict[str, tuple[str, str, str]] = {
     # form value: (variant, file, label)
-    "standard": ("standard", "reading", "Standard"),
-    "large-print": ("large-print", "reading", "Large print"),
-    "booklet": ("booklet", "reading", "Booklet: pages to read (A5, or half-letter on US Letter)"),
-    "booklet-print": ("booklet", "booklet", "Booklet: print file to fold"),
-    "easy-read": ("easy-read", "reading", "Easy Read: a picture beside every point, short sentences, big print"),
+    "standard": ("standard", "reading", N_("Standard")),
+    "large-print": ("large-print", "reading", N_("Large print")),
+    "booklet": ("booklet", "reading", N_("Booklet: pages to read (A5, or half-letter on US Letter)")),
+    "booklet-print": ("booklet", "booklet", N_("Booklet: print file to fold")),
+    "easy-read": ("easy-read", "reading", N_("Easy Read: a picture beside every point, short sentences, big print")),
 }
 EASY_READ_LAYOUT = "easy-read"
 """Offered only for leaflets that have an Easy Read version (see choices.easy_read_leaflets)."""
-PAPER_LABELS = {"a4": "A4", "letter": "US Letter"}
-FORMAT_LABELS = {"pdf": "PDF, to print or send", "html": "Web page (HTML): one file for email or a screen reader"}
-API_OPTION_KEYS = ("details", "site", "variant", "paper", "file", "print_ready", "format")
+PAPER_LABELS = {"a4": "A4", "letter": N_("US Letter")}
+FORMAT_LABELS = {"pdf": N_("PDF, to print or send"),
+                 "html": N_("Web page (HTML): one file for email or a screen reader")}
+API_OPTION_KEYS = ("details", "site", "variant", "paper", "file", "print_ready", "format", "lang")
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,7 @@ def order_from(values: Mapping[str, Any], library: Library, details: Mapping[str
     site_id = values.get("site") or None
     if site_id is not None and not isinstance(site_id, str):
         raise InputError(Problem("must be a site profile id (text)", field="site"))
-    library.site(site_id)  # an unknown site is a problem now, before anything renders
+    site = library.site(site_id)  # an unknown site is a problem now, before anything renders
     variant = values.get("variant") or "standard"
     paper = values.get("paper") or None  # None: the site's paper, decided when the leaflet is planned
     if not isinstance(variant, str) or not isinstance(paper, (str, type(None))):
@@ -96,7 +99,11 @@ def order_from(values: Mapping[str, Any], library: Library, details: Mapping[str
     output_format = values.get("format") or "pdf"
     if output_format not in FORMATS:
         raise InputError(Problem(f"must be one of {', '.join(FORMATS)}", field="format"))
-    options = PrintOptions(variant=variant, paper=paper, print_ready=print_ready)
+    language = values.get("lang") or site.file.languages[0]
+    if not isinstance(language, str):
+        raise InputError(Problem('must be a language code, for example "fr"', field="lang"))
+    check_site_language(site, language)
+    options = PrintOptions(variant=variant, paper=paper, print_ready=print_ready, language=language)
     if file == "booklet" and variant != "booklet":
         raise InputError(Problem("'booklet' needs variant 'booklet'", field="file"))
     if file == "booklet" and output_format != "pdf":
@@ -116,7 +123,7 @@ def form_order(library: Library, easy_read: bool = False) -> Order:
         raise InputError(f"unknown layout '{layout[:40]}': choose one of {', '.join(offered)}")
     variant, file, _label = LAYOUTS[layout]
     values = {"site": form.get("site") or None, "variant": variant, "paper": form.get("paper") or None, "file": file,
-              "format": form.get("format") or "pdf"}
+              "format": form.get("format") or "pdf", "lang": form.get("lang") or None}
     return order_from(values, library, {k: form.get(k, "") for k in DETAIL_KEYS})
 
 
@@ -202,7 +209,7 @@ def custom_sections(form: MultiDict[str, str]) -> list[str]:
 
 def form_layouts(easy_read: bool) -> dict[str, str]:
     """The layouts a form offers, by value and label: Easy Read only where the leaflet has it."""
-    return {k: v[2] for k, v in LAYOUTS.items() if easy_read or k != EASY_READ_LAYOUT}
+    return {k: ui_text(v[2]) for k, v in LAYOUTS.items() if easy_read or k != EASY_READ_LAYOUT}
 
 
 def pick_file(rendered: RenderedLeaflet, order: Order) -> tuple[str, bytes]:
@@ -234,8 +241,18 @@ def custom_plan(library: Library, order: Order, sections: Any, title: Any) -> Le
 def _form_values(library: Library) -> dict[str, str]:
     if request.method == "POST":
         return {k: str(v) for k, v in request.form.items() if k != CSRF_FIELD}
+    return form_defaults(library)
+
+
+def form_defaults(library: Library) -> dict[str, str]:
+    """The form as a page first shows it (and its first preview): the page's language, for a site offering it."""
     default = library.site(None)
-    return {"paper": default.file.paper, "layout": "standard", "site": default.id}
+    language = ui_language()  # a French page starts with a French leaflet, for a site that offers one
+    site = next((s for s in site_choices(library) if language in s["languages"]), None)
+    if site is None or language in default.file.languages:
+        return {"paper": default.file.paper, "layout": "standard", "site": default.id,
+                "lang": language if language in default.file.languages else default.file.languages[0]}
+    return {"paper": site["paper"], "layout": "standard", "site": site["id"], "lang": language}
 
 
 def _common_form_context(
@@ -248,19 +265,20 @@ def _common_form_context(
         "field_errors": {k: m for k, m in errors if k},
         # The hospital number only where a site keeps it in its hand-out record.
         "detail_keys": DETAIL_KEYS if keeps_hospital_numbers(library) else PRINTED_DETAIL_KEYS,
-        "labels": DETAIL_LABELS,
-        "hints": DETAIL_HINTS,
+        "labels": ui_texts(DETAIL_LABELS),
+        "hints": ui_texts(DETAIL_HINTS),
         "limits": detail_limits(),
         "layouts": form_layouts(easy_read),
-        "papers": {p: PAPER_LABELS.get(p, p) for p in PAPERS},
-        "formats": {f: FORMAT_LABELS.get(f, f) for f in FORMATS},
+        "papers": {p: ui_text(PAPER_LABELS.get(p, p)) for p in PAPERS},
+        "formats": {f: ui_text(FORMAT_LABELS.get(f, f)) for f in FORMATS},
         "sites": site_choices(library),
+        "languages": language_choices(site_choices(library)),
     }
 
 
 def leaflet_form(library: Library, choice: LeafletChoice, errors: list[tuple[str | None, str]] | None = None,
                   status: int = 200) -> Response:
-    html = render_template("leaflet.html", choice=choice, **teach_back_context(library, choice.id),
+    html = render_template("leaflet.html", choice=choice, **teach_back_context(library, choice.id, ui_language()),
                            **_common_form_context(library, errors, choice.easy_read))
     return Response(html, status=status, mimetype="text/html")
 

@@ -14,9 +14,10 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
-from ..assemble import LeafletPlan
 from ..errors import InputError, LeafletError, Problem, RecordError
+from ..i18n import DEFAULT_LANGUAGE
 from ..library import Library
+from ..plan import LeafletPlan
 from ..record import (
     RecordTarget,
     Suggestion,
@@ -32,6 +33,7 @@ from ..record import (
     teach_back_questions,
 )
 from ..record.reading import parse_date
+from ..translations import library_for
 from .choices import LeafletChoice, matches
 from .responses import ApiError
 from .security import check_form_post
@@ -145,14 +147,18 @@ def keeps_hospital_numbers(library: Library) -> bool:
     return False
 
 
-def teach_back_context(library: Library, rid: str | None) -> dict[str, Any]:
-    """What the leaflet page shows once the PDF is made: the questions, and whether any site records the answer."""
+def teach_back_context(library: Library, rid: str | None, language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+    """What the leaflet page shows once the PDF is made: the questions (in the page's language, where the leaflet
+    is translated), and whether any site records the answer."""
     questions: list[str] = []
     if rid is not None:
         try:
-            questions = teach_back_questions(library, rid)
-        except LeafletError:
-            questions = []
+            questions = teach_back_questions(library_for(library, language), rid)
+        except LeafletError:  # not translated (yet): the English questions rather than none
+            try:
+                questions = teach_back_questions(library, rid)
+            except LeafletError:
+                questions = []
     return {"teach_back": questions}
 
 

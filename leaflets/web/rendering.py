@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from io import BytesIO
 from typing import TYPE_CHECKING
 
-from ..assemble import LeafletPlan, plan_leaflet
 from ..build import RenderedLeaflet, render_plan
 from ..errors import LeafletError
 from ..library import Library
+from ..plan import LeafletPlan, plan_leaflet
 from ..project import Project
 from .responses import ApiError
 

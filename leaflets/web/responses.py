@@ -11,9 +11,9 @@ from pathlib import Path
 from flask import Response, jsonify, render_template, request, url_for
 from werkzeug.security import safe_join
 
-from ..assemble import LeafletPlan
 from ..build import leaflet_html
 from ..errors import InputError, LeafletError
+from ..plan import LeafletPlan
 from ..project import Project
 
 ASSET_CSP = "default-src 'none'; img-src 'self' data:; style-src 'self'; font-src 'self'; sandbox"

@@ -10,11 +10,11 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from ..assemble import LeafletPlan, checked_ad_hoc, plan_leaflet
 from ..errors import InputError, LeafletError, one_line
 from ..library import closest
+from ..plan import LeafletPlan, checked_ad_hoc, plan_leaflet
 from ..rules import ad_hoc_warning, broken_rules, missing_sections
-from .choices import easy_read_leaflets, find_choice, leaflet_choices, section_choices, site_choices
+from .choices import easy_read_leaflets, find_choice, in_language, leaflet_choices, section_choices, site_choices
 from .config import MAX_BODY_BYTES, WEB_STATIC, WEB_STYLES
 from .forms import (
     api_body,
@@ -23,11 +23,13 @@ from .forms import (
     custom_sections,
     detail_problems,
     download,
+    form_defaults,
     form_order,
     form_problem_preview,
     leaflet_form,
     order_from,
 )
+from .language import ui_language
 from .record_routes import api_choices, filtered_choices, leaflet_codes, recording_for
 from .rendering import timed_render
 from .responses import (
@@ -96,6 +98,7 @@ def index() -> str:
     state = current_state()
     library = state.library()
     choices, problems = leaflet_choices(library)
+    choices = [in_language(library, c, ui_language()) for c in choices]
     query = request.args.get("q", "")[:200].strip()
     # Every leaflet is on the page, matches first, best first; the others are hidden for the JS filter.
     found = filtered_choices(library, choices, query)
@@ -110,7 +113,7 @@ def index() -> str:
 @web.get("/leaflets/<rid>")
 def leaflet_page(rid: str) -> Response | str:
     library = current_state().library()
-    choice = find_choice(library, rid)
+    choice = in_language(library, find_choice(library, rid), ui_language())
     return leaflet_form(library, choice)
 
 
@@ -143,7 +146,10 @@ def leaflet_preview(rid: str) -> Response:
             check_form_post()
             order = form_order(library, easy_read=rid in easy_read_leaflets(library))
         else:
-            order = order_from({k: request.args.get(k) for k in ("site", "variant", "paper")}, library, {})
+            first = form_defaults(library)  # the page's first preview: its language and site
+            asked = {k: request.args.get(k) for k in ("site", "variant", "paper", "lang")}
+            order = order_from({**asked, "site": asked["site"] or first["site"],
+                                "lang": asked["lang"] or (None if asked["site"] else first["lang"])}, library, {})
         return plan_leaflet(library, library.recipe(rid), site_id=order.site, details=order.details,
                             options=order.options)
 

@@ -1,4 +1,4 @@
-"""Recipe + sections + site + details -> one HTML document (Jinja2, autoescape on)."""
+"""Plan a leaflet: recipe + sections + site + details + print options -> a LeafletPlan, plain data, no I/O."""
 
 from __future__ import annotations
 
@@ -6,31 +6,21 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 
-import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
-
 from . import __version__
-from .diagram import diagram_for
-from .errors import ContentError, InputError, Problem, RenderError
+from .errors import InputError, Problem
+from .i18n import gettext_for
 from .library import Library, Recipe, SiteProfile, closest
 from .locales import Locale
-from .markdown import render_markdown
-from .pictures import body_part, route_icon
 from .project import Project
 from .red_flags import FlagGroup, card_density, compile_red_flags
 from .rules import BrokenRule, broken_rules
 from .schema import AdHocLeaflet, Details, Drug, GlossaryTerm, SourceRef
 from .sections import Section
-from .slots import CoverSlot, cover_slot
+from .translations import library_for
 from .variants import PrintOptions
-
-STYLESHEETS = ("leaflet.css", "pictures.css")
-VARIANT_STYLESHEETS = {"large-print": "large-print.css", "booklet": "booklet.css", "easy-read": "easy-read.css"}
-SITE_STYLESHEET = "site.css"
-"""An organisation's own stylesheet (styles/site.css in its project), applied after the built-in ones."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +44,12 @@ class LeafletPlan:
     input_files: list[Path] = field(default_factory=list)
     urgent_first: bool = False
     """Put the urgent box before the contents list (always in large print and booklets; see build.py)."""
+    stale: tuple[str, ...] = ()
+    """Translated files whose English changed since they were translated (the PDF says so on every page)."""
+
+    @property
+    def language(self) -> str:
+        return self.options.language
 
     @property
     def card_density(self) -> str:
@@ -124,7 +120,7 @@ def slugify(title: str) -> str:
     return slug or "leaflet"
 
 
-def _asset_files(project: Project) -> list[Path]:
+def asset_files(project: Project) -> list[Path]:
     """The templates, styles and fonts a leaflet can use; the web page's own files are not among them."""
     files = []
     for folder in (*project.folders("templates"), *project.folders("styles")):
@@ -156,13 +152,16 @@ def plan_leaflet(
 ) -> LeafletPlan:
     """Gather and check everything one leaflet needs, before any rendering starts."""
     details = details or Details()
-    if options is not None and options.variant == "easy-read":  # its own words: content/easy-read/ (see easyread.py)
+    options = options or PrintOptions()
+    if options.variant == "easy-read":  # its own words: content/easy-read/ (see easyread.py)
         from .editions import plan_easy_read_one
 
         return plan_easy_read_one(library, recipe.id if recipe else None, section_ids, title, site_id, details,
                                   options)
+    library = library_for(library, options.language)
+    recipe = library.recipe(recipe.id) if recipe is not None else None
     site = library.site(site_id)
-    options = (options or PrintOptions()).with_site_paper(site.file.paper)
+    options = options.with_site_paper(site.file.paper)
     locale = library.locale(site)
     if recipe is not None:
         sections = library.sections_of(recipe)
@@ -172,14 +171,17 @@ def plan_leaflet(
     else:
         ad_hoc = checked_ad_hoc(library, section_ids, title)
         sections = library.sections(ad_hoc.sections)
-        title = ad_hoc.title or "Information for you"
+        title = ad_hoc.title or gettext_for(options.language, "Information for you")
         rid = slugify(title)
         head = dict(title=title, subtitle=None, audience=None, intro=None)
         recipe_files = []
     sections = [s.for_locale(locale) for s in sections]
     text = " ".join(s.plain_text for s in sections)
     drug_types = {t for s in sections for t in s.meta.drug_table}
-    inputs = [*recipe_files, *(s.path for s in sections), *library.shared_files(), *_asset_files(library.project)]
+    inputs = [*recipe_files, *(s.path for s in sections), *library.shared_files(), *asset_files(library.project)]
+    inputs += [p for p in (recipe.source_path if recipe else None, *(s.source_path for s in sections)) if p]
+    stale = [f"leaflets/{rid}" for _ in [1] if recipe is not None and recipe.stale]
+    stale += [f"sections/{s.id}" for s in sections if s.stale] + library.stale_shared()
     if site.path is not None:
         inputs.append(site.path)
     return LeafletPlan(
@@ -194,108 +196,6 @@ def plan_leaflet(
         red_flags=compile_red_flags(sections),
         broken_rules=broken_rules([s.id for s in sections], library.rules),
         input_files=inputs,
+        stale=tuple(stale),
         **head,
     )
-
-
-@lru_cache(maxsize=8)
-def _environment(templates: tuple[Path, ...]) -> jinja2.Environment:
-    """Templates run sandboxed: a project's own templates/ can shape the page but never run Python code."""
-    env = ImmutableSandboxedEnvironment(
-        loader=jinja2.FileSystemLoader([str(folder) for folder in templates]),  # a local template wins
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["markdown"] = lambda text: jinja2.utils.markupsafe.Markup(render_markdown(text or "", min_heading=3))
-    env.filters["long_date"] = _long_date
-    env.filters["body_part"] = body_part
-    env.filters["route_icon"] = route_icon
-    return env
-
-
-@jinja2.pass_context
-def _long_date(context: jinja2.runtime.Context, day: date | None) -> str:
-    """A date the way the leaflet's country writes it."""
-    return context["plan"].locale.format_date(day) if day else "not recorded"
-
-
-def stylesheet_names(options: PrintOptions, project: Project | None = None) -> list[str]:
-    """The stylesheet files (in styles/) for these options, in cascade order; a project's site.css comes last."""
-    names = list(STYLESHEETS)
-    if options.variant in VARIANT_STYLESHEETS:
-        names.append(VARIANT_STYLESHEETS[options.variant])
-    if options.paper == "letter" and options.variant == "standard":
-        names.append("letter.css")
-    if options.page_size == "half-letter":
-        names.append("half-letter.css")
-    if project is not None and project.find("styles", SITE_STYLESHEET):
-        names.append(SITE_STYLESHEET)
-    return names
-
-
-def page_css(plan: LeafletPlan) -> str:
-    """The per-leaflet CSS: page size, bleed and marks, the draft mark. Small, so parsed each time."""
-    size = {"a4": "A4", "letter": "letter", "a5": "A5", "half-letter": "5.5in 8.5in"}[plan.options.page_size]
-    rules = [f"@page {{ size: {size}; }}"]
-    if plan.options.print_ready:
-        rules.append("@page { bleed: 3mm; marks: crop; }")
-    if plan.is_draft:
-        rules.append(
-            '@page { @top-right { content: "Draft: not yet clinically approved"; } }'
-            '@page :first { @top-right { content: "Draft: not yet clinically approved"; } }'
-        )
-    return "\n".join(rules)
-
-
-def render_html(
-    plan: LeafletPlan, project: Project, link_styles: bool = True, qr_svg: str | None = None,
-    slot: CoverSlot | None | bool = True, **screen: object,
-) -> str:
-    """Render the leaflet's HTML; with LINK_STYLES it renders alone (the plain weasyprint command).
-
-    SLOT is the details' slot shape; True means the one the details need at the normal text size.
-    SCREEN overrides the context for the self-contained HTML edition (inline_css, skip_link, base_href, logo_href).
-    """
-    if slot is True:
-        slot = cover_slot(plan.details)
-    try:
-        template_name = "easy-read.html" if plan.options.variant == "easy-read" else "leaflet.html"
-        template = _environment(project.folders("templates")).get_template(template_name)
-        stylesheets = [project.find("styles", name) for name in stylesheet_names(plan.options, project)]
-        context = dict(
-            plan=plan,
-            site=plan.site.file,
-            details=plan.details,
-            base_href=project.root.as_uri() + "/",
-            stylesheet_hrefs=[path.as_uri() for path in stylesheets if path is not None] if link_styles else [],
-            page_css=page_css(plan),
-            generator=f"leaflets {__version__}",
-            qr_svg=qr_svg,
-            slots=slot or None,
-            diagram=diagram_for(plan.sections),
-            logo_href=(plan.site.content_dir / plan.site.file.logo).as_uri()
-            if plan.site.file.logo and plan.site.content_dir else None,
-        )
-        return template.render({**context, **screen})
-    except jinja2.TemplateNotFound as exc:
-        raise ContentError.at(project.templates / str(exc.name), "template not found") from None
-    except jinja2.TemplateSyntaxError as exc:
-        where = exc.filename or exc.name or "template"
-        raise ContentError.at(where, f"template error: {exc.message}", exc.lineno) from None
-    except SecurityError as exc:
-        where, line = _template_frame(exc)
-        raise ContentError.at(where, f"template error: {exc}; templates run in a sandbox that keeps them away from "
-                              "Python's internals, files and commands", line) from None
-    except jinja2.TemplateError as exc:
-        where, line = _template_frame(exc)
-        raise RenderError.at(where, f"template error: {exc}", line) from None
-
-
-def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
-    """The template file and line where a runtime template error happened, from its traceback."""
-    import traceback
-
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".html")]
-    return (frames[-1].filename, frames[-1].lineno) if frames else (None, None)

@@ -1,0 +1,1 @@
+"""The command groups and shared pieces of the `leaflets` command (cli.py is the entry point)."""

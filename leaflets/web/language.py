@@ -1,0 +1,69 @@
+"""The web page's own language: English by default, French when the user picks it (a link at the top).
+
+The choice is a cookie holding only a language code (never a personal detail), set by `?lang=fr` on any page;
+the page's fixed words go through the same gettext catalogs as the leaflets (leaflets/locale/). The leaflet's
+language is chosen separately in the form (a French page starts with French selected where a site offers it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, g, request
+
+from ..i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, translations
+
+UI_COOKIE = "leaflets_lang"
+
+
+def N_(text: str) -> str:  # noqa: N802 - the gettext convention for "translate later"
+    """Mark TEXT for the catalog; it is translated when shown (see `ui_text`)."""
+    return text
+
+
+SCHEMA_WORDS = (  # the form's labels and hints come from schema.Details; listed here so pybabel finds them
+    N_("Patient's name"), N_("Prepared by"), N_("Team name"), N_("Team phone number"), N_("Next appointment"),
+    N_("Notes for the patient"), N_("Hospital number"),
+    N_("Your name and role, for example Sam Patel, specialist nurse."), N_("Leave empty to use the site's name."),
+    N_("The number the patient should call."), N_("For example: Tuesday 3 March, 10:30, Clinic 4."),
+    N_("Printed under 'Notes from your team'. Each line becomes a paragraph."),
+    N_("Kept in the hand-out record only where the site allows it; never printed, never a name."),
+)
+
+
+def ui_language() -> str:
+    """The page's language for this request: ?lang= if it names one, else the cookie, else English."""
+    if "ui_language" not in g:
+        asked = request.args.get("lang") if request.method == "GET" else None
+        chosen = asked if asked in LANGUAGE_NAMES else request.cookies.get(UI_COOKIE)
+        g.ui_language = chosen if chosen in LANGUAGE_NAMES else DEFAULT_LANGUAGE
+    return str(g.ui_language)
+
+
+def ui_text(text: str, **values: Any) -> str:
+    """TEXT in the page's language (for words built in Python: labels, hints, messages)."""
+    translated = translations(ui_language()).gettext(text)
+    return translated % values if values else translated
+
+
+def ui_texts(words: dict[str, str]) -> dict[str, str]:
+    return {key: ui_text(value) for key, value in words.items()}
+
+
+def _remember_choice(response: Response) -> Response:
+    asked = request.args.get("lang") if request.method == "GET" else None
+    if asked in LANGUAGE_NAMES and request.cookies.get(UI_COOKIE) != asked:
+        response.set_cookie(UI_COOKIE, asked, samesite="Strict", path="/", httponly=True)
+    return response
+
+
+def install(app: Flask) -> None:
+    """gettext in the web templates, in the language of each request."""
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda text: translations(ui_language()).gettext(text),
+        lambda one, many, n: translations(ui_language()).ngettext(one, many, n),
+        newstyle=True,
+    )
+    app.jinja_env.globals.update(ui_language=ui_language, ui_languages=LANGUAGE_NAMES)
+    app.after_request(_remember_choice)
