@@ -44,6 +44,16 @@ _.rows_from_resources
 # Python calls these module hooks itself (PEP 562): the lazy public API of leaflets/__init__.py.
 _.__getattr__  # leaflets/__init__.py: `from leaflets import build_leaflet` imports api.py on first use
 _.__dir__  # leaflets/__init__.py: dir(leaflets) lists the public API
+
+# The pool: a task's sequence number orders the queue (dataclass order=True compares it); its counters
+# (retired, timed_out, running), queued() and worker_facts() are read by tests/test_pool.py, tests/test_batch.py,
+# tests/test_web_pool.py and benchmarks/bench_speed.py to see what the pool did.
+_.sequence
+_.retired
+_.timed_out
+_.running
+_.queued
+_.worker_facts
 _.SCHEMA_WORDS  # leaflets/web/language.py: read by pybabel (the catalog) and tests/test_french.py
 # fontTools subsetter Options, set in leaflets/htmlfile.py and read by fontTools.subset.
 _.flavor  # htmlfile.py: WOFF2 output

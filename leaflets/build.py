@@ -19,6 +19,7 @@ from .project import Project, find_project
 from .qr import qr_img, qr_target
 from .rules import ad_hoc_warning
 from .schema import Details
+from .slots import CoverSlot
 from .variants import FORMATS, PrintOptions
 from .writers import clean_partials, prepare_folder, write_files
 
@@ -114,43 +115,48 @@ def plans_for(library: Library, request: BuildRequest) -> list[LeafletPlan]:
     return plans
 
 
-def leaflet_html(plan: LeafletPlan, project: Project, link_styles: bool) -> str:
+def leaflet_html(plan: LeafletPlan, project: Project, link_styles: bool, slot: CoverSlot | None | bool = True) -> str:
     """The leaflet's HTML, with its QR code when the site profile gives an address."""
     target = qr_target(plan.site, plan.id)
-    return render_html(plan, project, link_styles=link_styles, qr_svg=qr_img(target) if target else None)
+    return render_html(plan, project, link_styles=link_styles, qr_svg=qr_img(target) if target else None, slot=slot)
 
 
 def screen_html(plan: LeafletPlan, project: Project) -> str:
     """The self-contained HTML edition: styles, fonts and pictures inlined; a skip link; no base address."""
     from .htmlfile import SCREEN_STYLESHEET, data_uri, inline_stylesheets
+    from .slots import LAST_FIT, cover_slot
 
     target = qr_target(plan.site, plan.id)
     site = plan.site
     logo = site.content_dir / site.file.logo if site.file.logo and site.content_dir else None
     names = [*stylesheet_names(plan.options, project), SCREEN_STYLESHEET]
     context = dict(link_styles=False, qr_svg=qr_img(target) if target else None, skip_link=True, base_href=None,
-                   logo_href=data_uri(logo) if logo and logo.is_file() else None)
+                   logo_href=data_uri(logo) if logo and logo.is_file() else None,
+                   slot=cover_slot(plan.details, LAST_FIT))  # on a screen the details' boxes grow with the text
     shown = render_html(plan, project, inline_css="", **context)  # the text, so each font keeps only its letters
     return render_html(plan, project, inline_css=inline_stylesheets(names, project.folders("styles"), shown),
                        **context)
 
 
-def _render_pdf(plan: LeafletPlan, project: Project, renderer) -> tuple[LeafletPlan, bytes]:  # noqa: ANN001
-    """The reading PDF, with the urgent box moved before the contents if it would land after page 2."""
+def _render_pdf(plan: LeafletPlan, project: Project, renderer, reuse: bool = False) -> tuple[LeafletPlan, bytes]:  # noqa: ANN001
+    """The reading PDF, with the urgent box moved before the contents if it would land after page 2.
+
+    REUSE (the batch and web workers) joins a personalised leaflet's pages with details to a cached
+    generic layout; the bytes are the same as without it.
+    """
     from .render import MissingGlyphs
 
     try:
-        pdf = renderer.render(
-            leaflet_html(plan, project, link_styles=False), project.root.as_uri() + "/",
-            stylesheet_names(plan.options, project),
-        )
+        if reuse and plan.details.printed() and not plan.urgent_first and plan.options.variant == "standard":
+            from .personal import urgent_box_moves
+
+            if urgent_box_moves(plan, project, renderer):  # known before rendering: no render thrown away
+                plan = dataclasses.replace(plan, urgent_first=True)
+        pdf = _pdf(plan, project, renderer, reuse)
         if not plan.urgent_first and (urgent_box_page(pdf, plan.language) or 0) > 2:
             # The cover and contents filled page 1, so the box went to page 3: put it before the contents.
             plan = dataclasses.replace(plan, urgent_first=True)
-            pdf = renderer.render(
-                leaflet_html(plan, project, link_styles=False), project.root.as_uri() + "/",
-                stylesheet_names(plan.options, project),
-            )
+            pdf = _pdf(plan, project, renderer, reuse)
     except MissingGlyphs as exc:
         from .glyphs import missing_glyphs_error
 
@@ -158,15 +164,30 @@ def _render_pdf(plan: LeafletPlan, project: Project, renderer) -> tuple[LeafletP
     return plan, pdf
 
 
+def _pdf(plan: LeafletPlan, project: Project, renderer, reuse: bool) -> bytes:  # noqa: ANN001
+    """One render of PLAN as it stands: through the details' slot when it has details."""
+    if plan.details.printed():
+        from .personal import personal_pdf
+
+        return personal_pdf(plan, project, renderer, reuse=reuse)
+    return renderer.render(  # type: ignore[no-any-return]
+        leaflet_html(plan, project, link_styles=False), project.root.as_uri() + "/",
+        stylesheet_names(plan.options, project),
+    )
+
+
 def render_plan(
     plan: LeafletPlan, project: Project, renderer=None, html: bool = False,  # noqa: ANN001
-    output_formats: tuple[str, ...] = ("pdf",),
+    output_formats: tuple[str, ...] = ("pdf",), reuse: bool = False,
 ) -> RenderedLeaflet:
-    """Render one plan to the bytes of every file it produces (PDFs, the HTML edition, assembled HTML if asked)."""
+    """Render one plan to the bytes of every file it produces (PDFs, the HTML edition, assembled HTML if asked).
+
+    REUSE: see _render_pdf (same bytes, faster when a worker renders the same leaflet again).
+    """
     options = plan.options
     if "pdf" not in output_formats:
         return RenderedLeaflet(plan, {f"{options.file_stem(plan.id)}.html": screen_html(plan, project).encode()})
-    plan, pdf = _render_pdf(plan, project, renderer or get_renderer(project))
+    plan, pdf = _render_pdf(plan, project, renderer or get_renderer(project), reuse)
     files = {f"{options.file_stem(plan.id)}.pdf": pdf}
     if options.variant == "booklet":
         from .imposition import impose_booklet

@@ -19,6 +19,7 @@ from .markdown import render_markdown
 from .pictures import body_part, route_icon
 from .plan import LeafletPlan
 from .project import Project
+from .slots import CoverSlot, cover_slot
 from .variants import PrintOptions
 
 STYLESHEETS = ("leaflet.css", "pictures.css")
@@ -105,12 +106,16 @@ def page_number_css(plan: LeafletPlan) -> str:
 
 
 def render_html(
-    plan: LeafletPlan, project: Project, link_styles: bool = True, qr_svg: str | None = None, **screen: object
+    plan: LeafletPlan, project: Project, link_styles: bool = True, qr_svg: str | None = None,
+    slot: CoverSlot | None | bool = True, **screen: object,
 ) -> str:
     """Render the leaflet's HTML; with LINK_STYLES it renders alone (the plain weasyprint command).
 
+    SLOT is the details' slot shape; True means the one the details need at the normal text size.
     SCREEN overrides the context for the self-contained HTML edition (inline_css, skip_link, base_href, logo_href).
     """
+    if slot is True:
+        slot = cover_slot(plan.details)
     try:
         template_name = "easy-read.html" if plan.options.variant == "easy-read" else "leaflet.html"
         env = _environment(project.folders("templates"), plan.language)
@@ -125,6 +130,7 @@ def render_html(
             page_css=page_css(plan, env),
             generator=f"leaflets {__version__}",
             qr_svg=qr_svg,
+            slots=slot or None,
             diagram=diagram_for(plan.sections, plan.language),
             logo_href=(plan.site.content_dir / plan.site.file.logo).as_uri()
             if plan.site.file.logo and plan.site.content_dir else None,

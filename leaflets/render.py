@@ -255,30 +255,47 @@ class Renderer:
 
     def render(self, html: str, base_url: str, stylesheets: list[str], seconds: float | None = None) -> bytes:
         """Render HTML to tagged PDF/UA-1 bytes, deterministically, within SECONDS (default RENDER_SECONDS)."""
-        css = [self.stylesheet(name) for name in stylesheets]
         seconds = RENDER_SECONDS if seconds is None else seconds
-        try:
-            with time_limit(seconds):
-                document = self._weasyprint.HTML(string=html, base_url=base_url, url_fetcher=self.fetcher).render(
-                    stylesheets=css, font_config=self.font_config, cache=self._image_cache,
-                    pdf_variant="pdf/ua-1",
-                )
-                _drop_attachments(document)
-                _GLYPHS.missing().clear()
-                pdf = document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=True)
-        except RenderError:
-            raise
-        except MemoryError:
-            raise RenderError("ran out of memory while rendering; use smaller images or split the leaflet") from None
-        except UnicodeError:
-            raise RenderError(
-                "the leaflet's text contains characters that are not valid Unicode; retype the title or details"
-            ) from None
-        except Exception as exc:  # WeasyPrint's own failures: report, never a traceback
-            raise RenderError(f"rendering failed: {exc.__class__.__name__}: {exc}") from exc
+        with time_limit(seconds), _plain_errors():
+            return self.write(self.layout(html, base_url, stylesheets))
+
+    def layout(self, html: str, base_url: str, stylesheets: list[str]) -> Any:
+        """Lay out HTML into WeasyPrint pages (a Document), without writing the PDF: page reuse joins these."""
+        css = [self.stylesheet(name) for name in stylesheets]
+        with _plain_errors():
+            document = self._weasyprint.HTML(string=html, base_url=base_url, url_fetcher=self.fetcher).render(
+                stylesheets=css, font_config=self.font_config, cache=self._image_cache, pdf_variant="pdf/ua-1",
+            )
+            _drop_attachments(document)
+        return document
+
+    def write(self, document: Any, pages: list[Any] | None = None) -> bytes:
+        """Write a Document (or a Document made of PAGES, maybe from several Documents) as PDF/UA-1 bytes."""
+        with _plain_errors():
+            if pages is not None:
+                document = document.copy(pages)
+            _GLYPHS.missing().clear()  # WeasyPrint reports .notdef glyphs while drawing, inside write_pdf
+            pdf: bytes = document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=True)
         if missing := frozenset(_GLYPHS.missing()):
             raise MissingGlyphs(missing)
         return pdf
+
+
+@contextmanager
+def _plain_errors() -> Iterator[None]:
+    """WeasyPrint's own failures as one-line RenderErrors: never a traceback."""
+    try:
+        yield
+    except RenderError:
+        raise
+    except MemoryError:
+        raise RenderError("ran out of memory while rendering; use smaller images or split the leaflet") from None
+    except UnicodeError:
+        raise RenderError(
+            "the leaflet's text contains characters that are not valid Unicode; retype the title or details"
+        ) from None
+    except Exception as exc:
+        raise RenderError(f"rendering failed: {exc.__class__.__name__}: {exc}") from exc
 
 
 def _drop_attachments(document: Any) -> None:

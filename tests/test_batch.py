@@ -124,7 +124,7 @@ def test_changed_inputs_rebuild_only_affected_leaflets(make_project: MakeProject
 
     (root / "content/glossary.yaml").write_text("terms:\n  - term: alpha\n    meaning: Changed.\n", "utf-8")
     result = run_batch(set_file, out, jobs=2, root=root)
-    assert set(_statuses(result).values()) == {"built"}  # shared files change every leaflet
+    assert set(_statuses(result).values()) == {"built"}, result.failure_lines()  # shared files change every leaflet
 
     (root / "content/drugs.yaml").write_text("drugs: []\n", "utf-8")  # a file that matters by appearing
     result = run_batch(set_file, out, jobs=2, root=root)
@@ -166,9 +166,7 @@ def _crash_on_other(job: BatchJob) -> JobOutcome:
     return run_job(job)
 
 
-def test_a_dying_worker_fails_its_job_instead_of_hanging(make_project: MakeProject,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(batch.pool, "LOST_JOB_GRACE", 0.3)
+def test_a_dying_worker_fails_its_job_instead_of_hanging(make_project: MakeProject) -> None:
     root = _two_leaflets(make_project)
     result = run_batch(root / "content/sets/test.yaml", root / "out", jobs=1, root=root, runner=_crash_on_other)
     assert _statuses(result) == {"small.pdf": "built", "other.pdf": "failed"}
@@ -259,19 +257,39 @@ def test_scrub_masks_details_quoted_by_errors() -> None:
     assert "Zoë" not in message and "Ångström" not in message and "0118" not in message
 
 
-def test_parent_process_never_imports_weasyprint(make_project: MakeProject) -> None:
-    root = make_project({"content/sets/test.yaml": _set()})
+def _worker_facts(job: BatchJob) -> JobOutcome:
+    """A runner that reports what the worker inherited, as its job's warning line."""
+    from leaflets.pool.tasks import worker_facts
+
+    facts = worker_facts()
+    return JobOutcome(job.index, ok=True, seconds=0.0, warnings=(json.dumps(facts),), pid=facts["pid"])
+
+
+def test_workers_fork_from_the_warm_fork_server_and_never_load_a_renderer(make_project: MakeProject) -> None:
+    root = _two_leaflets(make_project)
     code = (
-        "import sys\n"
+        "import json, os, sys, logging\n"
         "from leaflets.batch import run_batch\n"
-        f"r = run_batch({str(root / 'content/sets/test.yaml')!r}, {str(root / 'out')!r}, jobs=1, root={str(root)!r})\n"
-        "assert r.count('built') == 1, r.failure_lines()\n"
-        "print('weasyprint' in sys.modules, any(m.startswith('weasyprint') for m in sys.modules))\n"
+        "from tests.test_batch import _worker_facts\n"
+        "seen = []\n"
+        "class Keep(logging.Handler):\n"
+        "    def emit(self, record): seen.append(record.getMessage())\n"
+        "logging.getLogger('leaflets').addHandler(Keep())\n"
+        f"r = run_batch({str(root / 'content/sets/test.yaml')!r}, {str(root / 'out')!r}, jobs=2, root={str(root)!r},"
+        " runner=_worker_facts)\n"
+        "print(json.dumps({'parent': os.getpid(), 'weasyprint': 'weasyprint' in sys.modules, 'facts': seen}))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=REPO)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["False", "False"]
-    assert (root / "out/small.pdf").is_file()
+    report = json.loads(done.stdout.splitlines()[-1])
+    assert report["weasyprint"] is False  # the batch process itself never loads WeasyPrint
+    facts = [json.loads(line) for line in report["facts"]]
+    assert facts, "the workers said nothing"
+    assert len({fact["parent"] for fact in facts}) == 1  # one fork server for the whole batch
+    for fact in facts:
+        assert fact["parent"] != report["parent"] and fact["pid"] != report["parent"]
+        assert fact["renderers_made"] == 1  # the fork server's warm renderer, inherited; none made in the worker
+        assert fact["frozen"] > 1000  # gc.freeze() ran in the fork server before the fork
 
 
 MANY = 6

@@ -34,8 +34,10 @@ def project_root(make_project: Callable[..., Path]) -> Path:
 
 
 @pytest.fixture
-def app(project_root: Path) -> Flask:
-    return create_app(project_root)
+def app(project_root: Path) -> Iterator[Flask]:
+    app = create_app(project_root)
+    yield app
+    app.extensions["leaflets"].renders.close()  # its worker processes, if a test started them
 
 
 @pytest.fixture

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import itertools
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,8 @@ class BatchJob:
     output_format: str = "pdf"
     language: str = "en"
     record: Any = None  # where this row's hand-out is recorded (leaflets.record.RecordTarget), if anywhere
+    reuse: bool = False
+    """Several rows share this leaflet, format and set of details: reuse the generic pages (same bytes, faster)."""
 
     @property
     def options(self) -> PrintOptions:
@@ -179,7 +183,21 @@ def jobs_from_data(
         jobs.append(job)
     if problems:
         raise InputError(*problems)
-    return jobs
+    return mark_reuse(jobs)
+
+
+REUSE_FROM = 10
+"""Rows that share a generic layout before reusing it pays: it is laid out twice per worker (benchmarks/RESULTS.md:
+6 rows per leaflet made a CSV run slower)."""
+
+
+def mark_reuse(jobs: list[BatchJob]) -> list[BatchJob]:
+    """Mark the jobs whose generic layout serves at least REUSE_FROM rows."""
+    def shape(job: BatchJob) -> tuple[str, str, str, tuple[str, ...]]:
+        return job.leaflet, job.variant, job.paper, tuple(sorted(job.details))
+
+    counts = Counter(shape(job) for job in jobs)
+    return [dataclasses.replace(job, reuse=counts[shape(job)] >= REUSE_FROM) for job in jobs]
 
 
 def _checked_table(data_path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:

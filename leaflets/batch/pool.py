@@ -1,65 +1,42 @@
-"""The parent side: a pool of worker processes, progress, Ctrl-C and lost workers handled."""
+"""The parent side of a batch: jobs in the shared warm pool, progress, Ctrl-C and lost workers handled."""
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import os
-import queue
 import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
-from functools import partial
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from contextlib import contextmanager
 from typing import Any
 
-from ..incremental import (
-    BuildCache,
-)
+from ..incremental import BuildCache
+from ..pool import RenderPool, default_workers
 from ..writers import clean_partials
 from .jobs import BatchJob, JobOutcome, error_line
 from .report import JobRecord
-from .worker import init_worker, run_job, start_job
+from .worker import init_worker, run_job
 
 log = logging.getLogger("leaflets")
 
-MAX_TASKS_PER_WORKER = 50
+MAX_TASKS_PER_WORKER = 200
 """A worker is replaced after this many leaflets, so nothing WeasyPrint keeps can build up."""
-LOST_JOB_GRACE = 5.0
-"""Seconds to wait for the result of a job whose worker died before calling the job failed."""
-WORKER_START_SECONDS = 120.0
-"""If no worker has started a job by then, the workers cannot start (a broken install): stop waiting."""
 CACHE_SAVE_SECONDS = 1.0
 """Save the manifest at most this often during a run, so even a killed run keeps most of its work."""
 
 
-def pool_context() -> Any:
-    """Forkserver where there is one (workers start as a fork of a clean, WeasyPrint-loaded server), else spawn."""
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["leaflets.batch", "weasyprint"])
-        return context
-    return multiprocessing.get_context("spawn")
+def make_pool(workers: int, launched: RenderPool | None = None) -> RenderPool:
+    """Start the worker processes (in LAUNCHED, whose fork server is already warming): the one place a batch
+    pays for them (tests watch this)."""
+    from ..render import RENDER_SECONDS
 
-
-def warm_up_workers() -> None:
-    """Start the forkserver (and its WeasyPrint import) while the parent is still planning; it does not wait."""
-    context = pool_context()
-    if context.get_start_method() == "forkserver":
-        from multiprocessing import forkserver
-
-        forkserver.ensure_running()
-
-
-def make_pool(context: Any, workers: int, events: Any) -> Any:
-    """Start the worker processes: the one place a batch pays for them (tests watch this)."""
-    return context.Pool(processes=workers, initializer=init_worker, initargs=(events,),
-                        maxtasksperchild=MAX_TASKS_PER_WORKER)
+    pool = launched or RenderPool(seconds=RENDER_SECONDS, max_tasks=MAX_TASKS_PER_WORKER, setup=init_worker)
+    return pool.start(workers)
 
 
 def default_jobs() -> int:
-    return max(1, os.cpu_count() or 1)
+    return default_workers()
 
 
 @contextmanager
@@ -117,16 +94,6 @@ def _in_main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 class _Collector:
     """Applies worker outcomes to records and the cache as they arrive, in any order."""
 
@@ -136,9 +103,6 @@ class _Collector:
         self.cache = cache
         self.advance = advance
         self.warned: set[str] = set()
-        self.running: dict[int, int] = {}
-        self.dead_since: dict[int, float] = {}
-        self.lost = False
         self.saved_at = self.began = time.monotonic()
 
     def apply(self, outcome: JobOutcome) -> None:
@@ -164,75 +128,59 @@ class _Collector:
             self.cache.save()
             self.saved_at = time.monotonic()
 
-    def drain(self, events: Any) -> None:
-        """Take the workers' start and end messages."""
-        while not events.empty():
-            kind, index, detail = events.get()
-            if kind == "start":
-                self.running[index] = detail
-            else:
-                self.apply(detail)
-
-    def watch(self, events: Any) -> None:
-        """Fail jobs whose worker died (a crash, the out-of-memory killer): the pool would wait forever."""
-        self.drain(events)
-        now = time.monotonic()
-        if not self.running and len(self.remaining) == len(self.records) and now - self.began > WORKER_START_SECONDS:
-            self.lost = True
-            for index in sorted(self.remaining):
-                self.apply(JobOutcome(index, ok=False, seconds=0.0, error="no worker process could start"))
-            return
-        for index, pid in list(self.running.items()):
-            if index not in self.remaining:
-                del self.running[index]
-            elif not _alive(pid) and now - self.dead_since.setdefault(index, now) >= LOST_JOB_GRACE:
-                self.lost = True
-                self.apply(JobOutcome(index, ok=False, seconds=0.0, pid=pid,
-                                      error="the worker process stopped unexpectedly (a crash, or out of memory)"))
-
 
 def run_pool(
     pending: list[JobRecord], cache: BuildCache, workers: int, show_progress: bool | None = None,
-    runner: Callable[[BatchJob], JobOutcome] = run_job,
+    runner: Callable[[BatchJob], JobOutcome] = run_job, launched: RenderPool | None = None,
 ) -> bool:
-    """Render PENDING in worker processes; returns True if Ctrl-C stopped it (partials are cleaned)."""
-    context = pool_context()
-    events = context.SimpleQueue()
-    done: queue.Queue[JobOutcome] = queue.Queue()
-    pool = make_pool(context, workers, events)
+    """Render PENDING in the warm worker pool; returns True if Ctrl-C stopped it (partials are cleaned)."""
     folder = cache.folder
-    with _progress(len(pending), show_progress) as advance:
-        collector = _Collector(pending, cache, advance)
-        try:
-            with _sigterm_as_interrupt():
-                for record in sorted(pending, key=lambda r: -r.weight):  # longest first: a short tail
-                    index = record.job.index
-                    pool.apply_async(start_job, (runner, record.job), callback=done.put,
-                                     error_callback=partial(_pool_error, done, index))
-                pool.close()
-                while collector.remaining:
-                    with suppress(queue.Empty):
-                        collector.apply(done.get(timeout=0.1))
-                    collector.watch(events)  # every time round: the messages must not fill the pipe
-                if collector.lost:
-                    pool.terminate()  # a lost job stays in the pool's books, so join alone would wait forever
-                pool.join()
-            return False
-        except KeyboardInterrupt:
-            with _signals_ignored():  # a second Ctrl-C must not cut the clean-up short
-                pool.terminate()
-                pool.join()
-                while not done.empty():  # results that arrived while stopping
-                    collector.apply(done.get_nowait())
-                collector.drain(events)  # files finished just before the stop
-                for index in collector.remaining:
-                    collector.records[index].status = "stopped"
-                clean_partials(folder)
-            return True
-        except BaseException:
-            pool.terminate()
-            raise
+    pool: RenderPool | None = None
+    try:
+        with _sigterm_as_interrupt():
+            pool = make_pool(workers, launched)
+            with _progress(len(pending), show_progress) as advance:
+                collector = _Collector(pending, cache, advance)
+                try:
+                    _collect(pool, pending, runner, collector)
+                except KeyboardInterrupt:
+                    with _signals_ignored():  # a second Ctrl-C must not cut the clean-up short
+                        pool.close(kill=True)
+                        for index in collector.remaining:
+                            collector.records[index].status = "stopped"
+                        clean_partials(folder)
+                    return True
+            pool.close()
+        return False
+    except KeyboardInterrupt:  # before any job started
+        with _signals_ignored():
+            if pool is not None:
+                pool.close(kill=True)
+            for record in pending:
+                record.status = "stopped"
+            clean_partials(folder)
+        return True
+    except BaseException:
+        if pool is not None:
+            pool.close(kill=True)
+        raise
 
 
-def _pool_error(done: queue.Queue[JobOutcome], index: int, exc: BaseException) -> None:
-    done.put(JobOutcome(index, ok=False, seconds=0.0, error=error_line(exc)))
+def _collect(pool: RenderPool, pending: list[JobRecord], runner: Callable[[BatchJob], JobOutcome],
+             collector: _Collector) -> None:
+    """Queue every job, longest first (a short tail), and apply outcomes as they arrive."""
+    futures = {pool.submit(runner, record.job, priority=rank): record.job.index
+               for rank, record in enumerate(sorted(pending, key=lambda r: -r.weight))}
+    waiting = set(futures)
+    while waiting:
+        done, waiting = wait(waiting, timeout=0.2, return_when=FIRST_COMPLETED)
+        for future in done:
+            collector.apply(_outcome(future, futures[future]))
+
+
+def _outcome(future: Future[JobOutcome], index: int) -> JobOutcome:
+    """The job's own outcome, or a failed one when its worker was lost or stopped at the time limit."""
+    try:
+        return future.result()
+    except Exception as exc:
+        return JobOutcome(index, ok=False, seconds=0.0, error=error_line(exc))

@@ -25,8 +25,9 @@ from ..schema import Details
 from ..variants import PrintOptions
 from ..writers import clean_partials, prepare_folder
 from .jobs import BatchJob, JobOutcome, error_line, find_set_file, jobs_from_data, jobs_from_set
-from .pool import default_jobs, run_pool, warm_up_workers
+from .pool import default_jobs, run_pool
 from .report import BatchResult, JobRecord, check_report_path, write_report
+from .warm import EarlyPool
 from .worker import run_job
 
 VARIANT_COST = {"standard": 1.0, "large-print": 1.3, "booklet": 1.8, "easy-read": 1.2}
@@ -116,18 +117,22 @@ def run_batch(
     folder = prepare_folder(folder)
     clean_partials(folder)
     cache = BuildCache.load(folder)
-    records = plan_records(batch_jobs, library, cache, force, on_first_pending=warm_up_workers)
-    result = BatchResult(leaflet_set.id, folder, records, personalised=data_csv is not None, report_path=report)
-    pending = [r for r in records if r.status == "pending"]
-    if pending:
-        result.workers = min(jobs or default_jobs(), len(pending))
-        result.pool_started = True
-        try:
-            result.interrupted = run_pool(pending, cache, result.workers, show_progress, runner)
-        finally:
+    early = EarlyPool(project)
+    try:
+        records = plan_records(batch_jobs, library, cache, force, on_first_pending=early.begin)
+        result = BatchResult(leaflet_set.id, folder, records, personalised=data_csv is not None, report_path=report)
+        pending = [r for r in records if r.status == "pending"]
+        if pending:
+            result.workers = min(jobs or default_jobs(), len(pending))
+            result.pool_started = True
+            try:
+                result.interrupted = run_pool(pending, cache, result.workers, show_progress, runner, early.pool)
+            finally:
+                cache.save()
+        else:
             cache.save()
-    else:
-        cache.save()
+    finally:
+        early.close()  # the fork server too, whatever happened
     result.seconds = time.perf_counter() - clock
     if report is not None:
         write_report(result, report)

@@ -1,14 +1,11 @@
-"""The worker side: one warm renderer per process, each job's files written whole, errors scrubbed."""
+"""A batch job in a pool worker: the inherited warm renderer, each job's files written whole, errors scrubbed."""
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
-import signal
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +14,6 @@ from ..library import Library
 from ..project import Project
 from ..schema import Details
 from .jobs import PRIVATE, BatchJob, JobOutcome
-
-GC_THRESHOLD = (10_000, 10, 10)
-"""Fewer young-generation collections in workers (WeasyPrint makes many short-lived objects); a full
-collection after every leaflet keeps memory flat, since layout trees are cyclic and outlive young collections."""
 
 
 class _CollectWarnings(logging.Handler):
@@ -37,23 +30,32 @@ class _CollectWarnings(logging.Handler):
 _worker: dict[str, Any] = {}
 
 
-def init_worker(events: Any = None) -> None:
-    """Once per worker process: Ctrl-C is the parent's to handle, and warnings are collected per job."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def init_worker() -> None:
+    """Once per worker process (the pool's setup): warnings are collected per job, never printed by workers."""
     handler = _CollectWarnings()
     logger = logging.getLogger("leaflets")
     logger.handlers = [handler]
     logger.propagate = False
     logger.setLevel(logging.WARNING)
-    gc.set_threshold(*GC_THRESHOLD)
+    libraries = _worker.get("libraries", {})  # parsed in the parent before the fork: inherited, not re-read
     _worker.clear()
-    _worker.update(events=events, warnings=handler, tasks=0, libraries={}, frozen=False)
+    _worker.update(warnings=handler, tasks=0, libraries=libraries)
 
 
 def ensure_worker_state() -> None:
-    """Called outside a pool (a test, a script): keep the caller's signals, logging and collector as they are."""
-    if not _worker:
-        _worker.update(events=None, warnings=_CollectWarnings(), tasks=0, libraries={}, frozen=True)
+    """Called outside a pool (a test, a script): keep the caller's logging as it is."""
+    if "warnings" not in _worker:
+        _worker.update(warnings=_CollectWarnings(), tasks=0)
+        _worker.setdefault("libraries", {})
+
+
+def warm_worker_state(root: str) -> None:
+    """In the fork server, before any worker forks: the warm renderer and the parsed library they inherit."""
+    from ..pool.tasks import warm_renderer
+
+    project = Project(Path(root))
+    warm_renderer(project)
+    _worker.setdefault("libraries", {})[root] = Library(project)
 
 
 def run_job(job: BatchJob) -> JobOutcome:
@@ -71,10 +73,6 @@ def run_job(job: BatchJob) -> JobOutcome:
         error = "; ".join(str(p) for p in exc.problems)
     except Exception as exc:  # one broken leaflet must never stop the batch
         error = f"unexpected error: {exc.__class__.__name__}: {exc}"
-    gc.collect()
-    if not _worker["frozen"]:
-        gc.freeze()  # fonts, parsed CSS and modules live as long as the worker: never rescan them
-        _worker["frozen"] = True
     peak, rss = _memory_kb()
     return JobOutcome(
         index=job.index,
@@ -90,22 +88,6 @@ def run_job(job: BatchJob) -> JobOutcome:
     )
 
 
-def start_job(runner: Callable[[BatchJob], JobOutcome], job: BatchJob) -> JobOutcome:
-    """Run a job, telling the parent directly when it starts (so a crash is noticed) and ends.
-
-    The end message is written before the pool's own result is sent, so a parent stopped by
-    Ctrl-C still learns of every file that was finished.
-    """
-    ensure_worker_state()
-    events = _worker["events"]
-    if events is not None:
-        events.put(("start", job.index, os.getpid()))
-    outcome = runner(job)
-    if events is not None:
-        events.put(("done", outcome.index, outcome))
-    return outcome
-
-
 def render_job(job: BatchJob) -> tuple[str, ...]:
     from ..build import BuildRequest, get_renderer, plans_for, render_plan
     from ..record.handout import write_recorded
@@ -119,7 +101,8 @@ def render_job(job: BatchJob) -> tuple[str, ...]:
                            options=job.options, output_formats=(job.output_format,))
     [plan] = plans_for(library, request)  # the Easy Read variant plans from its own words
     renderer = get_renderer(project) if job.output_format == "pdf" else None
-    rendered = render_plan(plan, project, renderer=renderer, output_formats=(job.output_format,))
+    rendered = render_plan(plan, project, renderer=renderer, output_formats=(job.output_format,),
+                           reuse=job.reuse)
     written = write_recorded(rendered, Path(job.out_dir), job.record, channel="batch", rename=job.output_name)
     return tuple(path.name for path in written)
 

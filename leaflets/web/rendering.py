@@ -1,19 +1,20 @@
-"""The one warm renderer behind a lock, and the first-page pictures made in the background."""
+"""The pool of warm render workers, and the first-page pictures made in the background."""
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import logging
 import queue
 import shutil
 import subprocess
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from io import BytesIO
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from ..build import RenderedLeaflet, get_renderer, render_plan
+from ..build import RenderedLeaflet, render_plan
 from ..errors import LeafletError
 from ..library import Library
 from ..plan import LeafletPlan, plan_leaflet
@@ -25,58 +26,51 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger("leaflets.web")
 
-RENDER_WAIT_SECONDS = 120
-"""A request that cannot get the renderer within this time is answered 503 instead of hanging."""
+QUEUE_LIMIT = 64
+"""Requests waiting for a worker beyond this many are answered 503 with Retry-After, never left hanging."""
 THUMBNAIL_WIDTH = 360
 
 
 class Renders:
-    """The process's one warm WeasyPrint renderer; WeasyPrint objects are not thread-safe, so a lock."""
+    """The pool of warm render workers behind every PDF the page makes: no lock, a queue, a time limit each.
 
-    def __init__(self, project: Project) -> None:
+    Each render runs in a worker process forked from this one after WeasyPrint, the fonts and the
+    stylesheets were loaded here; a render over its time limit is stopped by killing its worker
+    (a fresh one takes its place), so a hostile section fails its own request and no other.
+    """
+
+    def __init__(self, project: Project, workers: int | None = None, seconds: float | None = None,
+                 queue_limit: int = QUEUE_LIMIT) -> None:
+        from ..pool import RenderPool
+        from ..pool.tasks import warm_renderer
+        from ..render import RENDER_SECONDS
+
         self.project = project
-        self._lock = threading.Lock()
-        self._renderer: Any = None
-        self._waiting = 0  # nurses' requests waiting for the lock: pictures wait for them
-        self._count_lock = threading.Lock()
-
-    def _get(self) -> Any:
-        if self._renderer is None:
-            self._renderer = get_renderer(self.project)
-        return self._renderer
+        self.pool = RenderPool(workers=workers, seconds=seconds or RENDER_SECONDS, queue_limit=queue_limit,
+                               warm=functools.partial(warm_renderer, project))
+        # An app dropped without close() (a test, a script) still stops its fork server and workers.
+        weakref.finalize(self, self.pool.close, True)
 
     def render(self, plan: LeafletPlan, background: bool = False, output_format: str = "pdf") -> RenderedLeaflet:
-        """Render one plan, waiting for any render already running; a BACKGROUND render lets requests go first."""
-        if output_format != "pdf":  # the HTML edition needs no WeasyPrint, so no turn at the renderer
+        """Render one plan in a worker; BACKGROUND work (pictures) waits behind every nurse's request."""
+        from ..pool import PoolBusy
+        from ..pool.tasks import render_in_worker
+
+        if output_format != "pdf":  # the HTML edition needs no WeasyPrint, so no turn at a worker
             return render_plan(plan, self.project, output_formats=(output_format,))
-        if background:
-            deadline = time.monotonic() + RENDER_WAIT_SECONDS
-            while self._waiting and time.monotonic() < deadline:
-                time.sleep(0.05)
-        else:
-            with self._count_lock:
-                self._waiting += 1
         try:
-            if not self._lock.acquire(timeout=RENDER_WAIT_SECONDS):
-                raise ApiError(503, "the leaflet printer is busy; try again in a minute")
-        finally:
-            if not background:
-                with self._count_lock:
-                    self._waiting -= 1
-        try:
-            return render_plan(plan, self.project, renderer=self._get())
-        finally:
-            self._lock.release()
+            future = self.pool.submit(render_in_worker, plan, self.project, priority=1 if background else 0)
+        except PoolBusy as exc:
+            raise ApiError(503, "the leaflet printer is busy; try again in a moment",
+                           retry_after=exc.retry_after) from None
+        return future.result()  # type: ignore[no-any-return]
 
     def warm(self) -> None:
-        """Load WeasyPrint, fonts and stylesheets before the first nurse waits for them."""
-        from ..document import STYLESHEETS, VARIANT_STYLESHEETS
+        """Load WeasyPrint, fonts and stylesheets and start the workers before the first nurse waits."""
+        self.pool.start()
 
-        with self._lock:
-            renderer = self._get()
-            for name in (*STYLESHEETS, *VARIANT_STYLESHEETS.values()):
-                with contextlib.suppress(LeafletError):
-                    renderer.stylesheet(name)
+    def close(self) -> None:
+        self.pool.close()
 
 
 @dataclass

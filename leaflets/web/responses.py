@@ -25,10 +25,11 @@ IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg"}
 class ApiError(Exception):
     """A request the server refuses, answered as JSON (API) or a plain page (forms)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.retry_after = retry_after
 
 
 def pdf_response(data: bytes, stem: str, inline: bool) -> Response:

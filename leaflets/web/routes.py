@@ -61,7 +61,10 @@ def _context() -> dict[str, Any]:
 
 @web.app_errorhandler(ApiError)
 def _api_error(exc: ApiError) -> Response:
-    return error_response(exc.status, exc.message)
+    response = error_response(exc.status, exc.message)
+    if exc.retry_after is not None:
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @web.app_errorhandler(LeafletError)

@@ -19,10 +19,14 @@ if TYPE_CHECKING:  # pragma: no cover
 
 from .app import create_app
 from .config import MAX_BODY_BYTES
+from .rendering import QUEUE_LIMIT
 from .security import is_loopback
 
 log = logging.getLogger("leaflets.web")
 
+SERVER_THREADS = QUEUE_LIMIT + 8
+"""Enough request threads for a full render queue plus page loads: a request beyond the queue gets a 503
+with Retry-After at once, instead of waiting unseen in waitress's own backlog."""
 CONNECTION_LIMIT = 500
 """Open connections waitress keeps: idle or half-sent ones (a port scanner, a stuck browser) cannot use them up."""
 CHANNEL_SECONDS = 30
@@ -32,7 +36,7 @@ CLEANUP_SECONDS = 5
 
 
 def make_server(
-    app: Flask, host: str = "127.0.0.1", port: int = 8000, threads: int = 4
+    app: Flask, host: str = "127.0.0.1", port: int = 8000, threads: int = SERVER_THREADS
 ) -> BaseWSGIServer | MultiSocketServer:
     """A waitress server for APP (pure Python, runs on Windows too); port 0 picks a free port."""
     from waitress import create_server
@@ -100,6 +104,7 @@ def serve(
         pass
     finally:
         server.close()
+        app.extensions["leaflets"].renders.close()
     print("Stopped. Nothing was saved." if saved.startswith("Nothing") else "Stopped.", file=sys.stderr)
 
 

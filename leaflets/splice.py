@@ -1,0 +1,161 @@
+"""Page reuse: lay out only the pages with personal details and join them to a cached generic layout.
+
+A personalised leaflet differs from its generic edition (the same leaflet with one-letter stand-ins for the
+same details) only on the pages that show a detail; which pages those are is found by laying out the
+generic edition with two different stand-ins, so it holds whatever the templates show where. Reuse is
+possible when they are the cover and the pages from the notes on. The cover slot has a
+fixed height, so every page break stays where the generic layout put it. A *short* document is laid
+out instead of the whole leaflet: the cover and contents with the sections that start on page 1 plus
+one more (so page 1 breaks exactly as in the full leaflet), then one empty page for each page in
+between (carrying the anchors the contents' page numbers point to), then the notes, contact box,
+glossary and about box when they show a detail. Its personal pages replace the generic ones.
+
+`join` checks that the short document has as many pages as the generic one, that page 1 is laid out
+exactly as the generic page 1 outside the slot, and that the later parts start on the same pages;
+anything else returns None and the caller lays out the whole leaflet instead.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .slots import SLOT_CLASS, walk
+
+_SECTION = re.compile(r'<section class="content-section" id="(s-[^"]+)"')
+TAIL_IDS = ("notes", "contact", "glossary", "about", "card")
+"""The parts after the sections, in order."""
+BREAK_IDS = ("notes", "contact", "card")
+"""The parts the stylesheet always starts on a new page: a personal tail can start there."""
+_GAP_CSS = "<style>.reuse-gap { break-before: page; }</style>\n</head>"
+
+
+@dataclass
+class PageMap:
+    """Where things are in a laid-out leaflet: page count, each anchor's page, each section's last page,
+    and the pages that show a detail (found by laying out two different stand-ins: no template is trusted)."""
+
+    count: int
+    anchors: dict[str, int] = field(default_factory=dict)
+    last_page: dict[str, int] = field(default_factory=dict)
+    detail_pages: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class ShortDocument:
+    """The HTML to lay out, and which of its pages replace the generic ones."""
+
+    html: str
+    personal_pages: tuple[int, ...]
+    tail_start: int | None
+
+
+def page_map(document: Any, other: Any = None) -> PageMap:
+    """The anchors and section extents of a laid-out Document; OTHER, the same with other stand-ins."""
+    found = PageMap(len(document.pages))
+    if other is not None:
+        if len(other.pages) != found.count:
+            found.detail_pages = tuple(range(found.count))
+        else:
+            found.detail_pages = tuple(n for n, (a, b) in enumerate(zip(document.pages, other.pages, strict=True))
+                                       if signature(a, inside_slot=True) != signature(b, inside_slot=True))
+    for number, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            found.anchors.setdefault(anchor, number)
+        for box in walk(page._page_box):
+            if getattr(box, "element_tag", None) == "section" and box.element is not None:
+                ident = box.element.get("id")
+                if ident:
+                    found.last_page[ident] = number
+    return found
+
+
+def short_document(html: str, generic: PageMap) -> ShortDocument | None:
+    """The short document for HTML (the full personalised leaflet), or None if its shape is unexpected."""
+    sections = [(match.start(), match.group(1)) for match in _SECTION.finditer(html)]
+    main_end = html.find("</main>")
+    body_end = html.rfind("</body>")
+    if not sections or min(main_end, body_end) < 0 or "</head>" not in html:
+        return None
+    ids = [ident for _, ident in sections]
+    tail_ids = [ident for ident in TAIL_IDS if f'id="{ident}"' in html]
+    if any(ident not in generic.anchors for ident in [*ids, *tail_ids]) or any(i not in generic.last_page for i in ids):
+        return None
+    tail = _tail_start(html, generic, tail_ids)
+    if tail is None:
+        return None
+    tail_start, tail_html = tail
+    front = sum(1 for ident in ids if generic.anchors[ident] == 0) + 1  # and one more: page 1 breaks alike
+    front = min(front, len(ids))
+    front_end = generic.last_page[ids[front - 1]]
+    if any(0 < page < tail_start for page in generic.detail_pages):
+        return None  # a detail on a page that is reused: this template shows details where reuse cannot
+    if front_end >= tail_start:
+        return None  # a short leaflet: nothing in between to reuse
+    later = ids[front:] + [i for i in tail_ids if generic.anchors[i] < tail_start]
+    by_page: dict[int, list[str]] = {}
+    for ident in later:
+        by_page.setdefault(generic.anchors[ident], []).append(ident)
+    if any(page < front_end for page in by_page):
+        return None
+    gaps = [f'<div id="{ident}"></div>' for ident in by_page.get(front_end, [])]
+    for page in range(front_end + 1, tail_start):
+        gaps.append('<div class="reuse-gap"></div>')
+        gaps.extend(f'<div id="{ident}"></div>' for ident in by_page.get(page, []))
+    front_html = html[:sections[front][0]] if front < len(sections) else html[:main_end]
+    short = front_html + "\n".join(gaps) + "\n" + html[main_end:html.find("<", main_end + 1)] + tail_html
+    short = short.replace("</head>", _GAP_CSS, 1) + html[body_end:]
+    personal = (0, *range(tail_start, generic.count))
+    return ShortDocument(short, personal, tail_start if tail_html else None)
+
+
+def _tail_start(html: str, generic: PageMap, tail_ids: list[str]) -> tuple[int, str] | None:
+    """Where the personal tail starts (a part that always starts a new page), and its HTML; None if nowhere."""
+    details_after = [page for page in generic.detail_pages if page > 0]
+    if not details_after:
+        return generic.count, ""
+    first = min(details_after)
+    starts = [ident for ident in tail_ids if ident in BREAK_IDS and generic.anchors[ident] <= first]
+    if not starts:
+        return None
+    ident = starts[-1]
+    begin = html.rfind("<section", 0, html.find(f'id="{ident}"'))
+    end = html.rfind("</body>")
+    if begin < 0 or begin < html.find("</main>"):
+        return None
+    return generic.anchors[ident], html[begin:end]
+
+
+def join(generic: Any, generic_map: PageMap, short: Any, plan: ShortDocument) -> list[Any] | None:
+    """The pages of the personalised leaflet, or None when the short layout does not match the generic one."""
+    if len(short.pages) != generic_map.count:
+        return None
+    if signature(short.pages[0]) != signature(generic.pages[0]):
+        return None
+    if plan.tail_start is not None:
+        short_map = page_map(short).anchors
+        for ident in TAIL_IDS:
+            if ident in generic_map.anchors and generic_map.anchors[ident] >= plan.tail_start \
+                    and short_map.get(ident) != generic_map.anchors[ident]:
+                return None
+    chosen = set(plan.personal_pages)
+    return [short.pages[n] if n in chosen else page for n, page in enumerate(generic.pages)]
+
+
+def signature(page: Any, inside_slot: bool = False) -> list[tuple[Any, ...]]:
+    """Every box's kind, place, size and text on a page, except inside the personal slot unless INSIDE_SLOT."""
+    found: list[tuple[Any, ...]] = []
+    _sign(page._page_box, found, inside_slot)
+    return found
+
+
+def _sign(box: Any, found: list[tuple[Any, ...]], inside_slot: bool) -> None:
+    element = getattr(box, "element", None)
+    tag = getattr(box, "element_tag", None)
+    found.append((type(box).__name__, tag, round(box.position_x, 4), round(box.position_y, 4),
+                  round(box.width or 0, 4), round(box.height or 0, 4), getattr(box, "text", None)))
+    if not inside_slot and tag == "div" and element is not None and SLOT_CLASS in (element.get("class") or "").split():
+        return  # the slot itself must match; what is inside it is the personal part
+    for child in getattr(box, "children", ()):
+        _sign(child, found, inside_slot)

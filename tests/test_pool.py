@@ -1,0 +1,161 @@
+"""The shared pool of warm render workers: time limits enforced from outside, recycling, lost workers, a full queue."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from leaflets.errors import InputError, RenderError
+from leaflets.pool import PoolBusy, RenderPool
+
+_warmed: list[str] = []
+
+
+def _warm() -> None:
+    _warmed.append("warm")
+
+
+def _inherited() -> tuple[int, int, list[str]]:
+    return os.getpid(), os.getppid(), list(_warmed)
+
+
+def _sleep(seconds: float) -> int:
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def _refuse() -> None:
+    raise InputError("patient_name: is too long")
+
+
+def _die() -> None:
+    os._exit(3)
+
+
+@pytest.fixture
+def pool() -> Iterator[RenderPool]:
+    started = RenderPool(workers=2, seconds=2.0, max_tasks=3, warm=_warm).start()
+    yield started
+    started.close(kill=True)
+
+
+def test_workers_are_forked_from_the_warmed_fork_server_never_from_the_caller(pool: RenderPool) -> None:
+    pid, parent, warmed = pool.run(_inherited)
+    assert parent not in (os.getpid(), pid) and pid != os.getpid()  # the fork server's child, not ours
+    assert warmed == ["warm"]  # the warm-up ran once, in the fork server, before the fork
+    assert _warmed == []  # and never in the caller
+
+
+def test_a_render_over_its_time_limit_is_killed_and_replaced_and_others_go_on(pool: RenderPool) -> None:
+    began = time.monotonic()
+    slow = pool.submit(_sleep, 60)
+    quick = [pool.submit(_sleep, 0.01) for _ in range(2)]
+    assert all(isinstance(f.result(timeout=10), int) for f in quick)  # answered while the slow one runs
+    with pytest.raises(RenderError, match="longer than 2 seconds and was stopped"):
+        slow.result(timeout=20)
+    assert time.monotonic() - began < 10  # the time limit, not the 60 s the task wanted
+    assert pool.timed_out == 1
+    assert isinstance(pool.run(_sleep, 0), int)  # a fresh worker took the killed one's place
+    assert len(pool.stats()) == 2
+
+
+def test_workers_are_replaced_after_max_tasks(pool: RenderPool) -> None:
+    pids = [pool.submit(_sleep, 0).result(timeout=30) for _ in range(8)]
+    assert pool.retired >= 1
+    assert max(pids.count(pid) for pid in set(pids)) <= 3  # no worker did more than max_tasks
+
+
+def test_errors_come_back_as_themselves_and_a_dead_worker_fails_only_its_task(pool: RenderPool) -> None:
+    with pytest.raises(InputError, match="too long"):
+        pool.run(_refuse)
+    with pytest.raises(RenderError, match="stopped unexpectedly"):
+        pool.run(_die)
+    assert isinstance(pool.run(_sleep, 0), int)
+
+
+def test_a_full_queue_is_refused_with_a_retry_time_but_background_work_is_kept() -> None:
+    pool = RenderPool(workers=1, seconds=30, queue_limit=2).start()
+    try:
+        running = pool.submit(_sleep, 1.0)
+        deadline = time.monotonic() + 10
+        while pool.queued() and time.monotonic() < deadline:  # the first task has reached the worker
+            time.sleep(0.01)
+        queued = [pool.submit(_sleep, 0), pool.submit(_sleep, 0)]
+        with pytest.raises(PoolBusy) as busy:
+            pool.submit(_sleep, 0)
+        assert busy.value.retry_after >= 1
+        background = pool.submit(_sleep, 0, priority=1)
+        assert all(isinstance(f.result(timeout=30), int) for f in [running, *queued, background])
+    finally:
+        pool.close()
+
+
+_HELD = threading.Lock()
+"""A lock a caller's thread holds for the whole test: a worker forked from the caller would inherit it held."""
+
+
+def _takes_the_held_lock() -> bool:
+    if not _HELD.acquire(timeout=5):
+        return False
+    _HELD.release()
+    return True
+
+
+@contextmanager
+def _threads_holding_locks() -> Iterator[None]:
+    """Caller threads that hold a module lock, a log handler's lock and a blocked stream's buffer lock."""
+    handler = logging.StreamHandler(io.StringIO())
+    reader, writer = os.pipe()
+    stream = open(writer, "wb", buffering=1 << 16)  # noqa: SIM115 - nobody reads it: a write blocks, lock held
+    release = threading.Event()
+    ready = threading.Barrier(3)
+
+    def hold() -> None:
+        with _HELD:
+            handler.acquire()
+            try:
+                ready.wait()
+                release.wait(60)
+            finally:
+                handler.release()
+
+    def blocked_writer() -> None:
+        ready.wait()
+        with contextlib.suppress(OSError, ValueError):
+            stream.write(b"x" * (1 << 22))  # blocks on the full pipe inside the writer's lock
+
+    threads = [threading.Thread(target=hold, daemon=True), threading.Thread(target=blocked_writer, daemon=True)]
+    for thread in threads:
+        thread.start()
+    ready.wait()
+    try:
+        yield
+    finally:
+        release.set()
+        os.close(reader)  # the blocked write fails, and its thread ends
+        for thread in threads:
+            thread.join(10)
+        with contextlib.suppress(OSError, ValueError):
+            stream.close()
+
+
+def test_workers_start_and_work_while_the_callers_threads_hold_locks() -> None:
+    with _threads_holding_locks():
+        assert _HELD.locked()
+        pool = RenderPool(workers=2, seconds=10, warm=_warm).start()
+        try:
+            answers = [pool.submit(_takes_the_held_lock) for _ in range(4)]
+            assert [a.result(timeout=30) for a in answers] == [True] * 4
+            with pytest.raises(RenderError, match="stopped unexpectedly"):
+                pool.run(_die)  # its replacement is forked while the locks are still held
+            assert pool.submit(_takes_the_held_lock).result(timeout=30) is True
+        finally:
+            pool.close(kill=True)

@@ -1,0 +1,104 @@
+"""Page reuse: a personalised PDF made from a cached generic layout is byte-identical to a full render."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from leaflets import personal
+from leaflets.build import BuildRequest, get_renderer, plans_for, render_plan
+from leaflets.library import Library
+from leaflets.plan import plan_leaflet
+from leaflets.project import Project
+from leaflets.schema import Details
+from leaflets.variants import PrintOptions
+from tests.conftest import REPO, pdf_text
+
+PROJECT = Project(REPO)
+LIBRARY = Library(PROJECT)
+RECIPES = sorted(LIBRARY.recipe_ids)
+OPTIONS = [PrintOptions("standard", "a4"), PrintOptions("large-print", "a4"), PrintOptions("booklet", "a4"),
+           PrintOptions("standard", "letter"), PrintOptions("booklet", "letter", print_ready=True)]
+PEOPLE = [
+    {"patient_name": "Zoë Ångström", "team_phone": "0118 496 0000", "next_appointment": "Tuesday 3 March, 10:30"},
+    {"patient_name": "Nguyễn Thị Minh Khai", "notes": "Bring your list of medicines.\nCall us any time."},
+    {"patient_name": "محمد عبد الله بن عبد الرحمن الهاشمي القرشي",
+     "prepared_by": "Siobhán Ó Briain-Fitzgerald, clinical nurse specialist, Northfield Urology Cancer Centre"},
+    {"patient_name": "Αικατερίνη Παπαδοπούλου-Χατζηγεωργίου", "prepared_by": "Dr Ama Mensah",
+     "team_name": "Northfield Kidney Cancer Team", "team_phone": "+44 118 496 0999",
+     "next_appointment": "Friday 13 November 2026 at 14:45, Oncology Day Unit, Level 2",
+     "notes": "Take your tablets with food.\nBring your blood test results.\nAsk about the trial at your next visit."},
+]
+
+
+def _both(rid: str, options: PrintOptions, person: dict[str, str]) -> tuple[bytes, bytes]:
+    """The leaflet's PDF made the ordinary way (`leaflets build`) and by a warm worker reusing pages."""
+    [plan] = plans_for(LIBRARY, BuildRequest(leaflets=(rid,), details=Details(**person), options=options))
+    renderer = get_renderer(PROJECT)
+    full = render_plan(plan, PROJECT, renderer=renderer).files
+    reused = render_plan(plan, PROJECT, renderer=renderer, reuse=True).files
+    assert sorted(full) == sorted(reused)
+    for name in sorted(full):  # the booklet's sheets too
+        assert reused[name] == full[name], f"{rid} {options.as_key()} {name} {sorted(person)}"
+    return full[sorted(full)[0]], reused[sorted(reused)[0]]
+
+
+# Every recipe in one format each (and one person each), and one recipe in every format with every person.
+CASES = [(rid, OPTIONS[i % len(OPTIONS)], [PEOPLE[i % len(PEOPLE)]]) for i, rid in enumerate(RECIPES)]
+CASES += [("bone-metastases", options, PEOPLE) for options in OPTIONS]
+EASY_READ = [("immunotherapy", PrintOptions("easy-read", "a4"), PEOPLE[1:2])]
+"""Easy Read has no fixed slots: it always lays out the whole leaflet, with the same bytes either way."""
+
+
+@pytest.mark.parametrize(("rid", "options", "people"), CASES,
+                         ids=[f"{r}-{o.as_key()}-{len(p)}" for r, o, p in CASES])
+def test_reused_pages_give_the_same_bytes_as_a_full_render(rid: str, options: PrintOptions,
+                                                           people: list[dict[str, str]]) -> None:
+    before = dict(personal.stats)
+    for person in people:
+        full, reused = _both(rid, options, person)
+        assert reused == full, f"{rid} {options.as_key()} {sorted(person)}"
+    assert personal.stats["reused"] > before["reused"], "no PDF of this leaflet was made by reusing pages"
+
+
+@pytest.mark.parametrize(("rid", "options", "people"), EASY_READ)
+def test_easy_read_with_details_is_the_same_either_way(rid: str, options: PrintOptions,
+                                                        people: list[dict[str, str]]) -> None:
+    for person in people:
+        full, reused = _both(rid, options, person)
+        assert reused == full
+        assert person["patient_name"] in pdf_text(full)
+
+
+def test_a_long_name_is_made_smaller_or_given_room_never_cut() -> None:
+    name = "Aleksandra Konstantinopoulou-Wojciechowska de la Fuente y Montenegro Ó Briain-Fitzgerald"
+    for options in (PrintOptions("standard", "a4"), PrintOptions("large-print", "a4")):
+        plan = plan_leaflet(LIBRARY, LIBRARY.recipe("bone-metastases"), details=Details(patient_name=name),
+                            options=options)
+        text = pdf_text(personal.personal_pdf(plan, PROJECT, get_renderer(PROJECT), reuse=True))
+        assert name.replace(" ", "") in re.sub(r"\s+", "", text)  # every letter, wrapped or not
+
+
+def test_a_name_never_moves_a_page_break() -> None:
+    renderer = get_renderer(PROJECT)
+    counts = set()
+    for name in ("Al", "Zoë Ångström", "Nguyễn Thị Minh Khai Phương"):
+        plan = plan_leaflet(LIBRARY, LIBRARY.recipe("bone-metastases"), details=Details(patient_name=name))
+        text = pdf_text(personal.full_pdf(plan, PROJECT, renderer))
+        assert name in text
+        counts.add(re.findall(r"Page 1 of (\d+)", text)[0])
+    assert len(counts) == 1
+
+
+def test_a_long_cover_puts_the_urgent_box_first_the_same_way_with_reuse() -> None:
+    """Five details on the cover push the urgent box past page 2: both ways move it before the contents."""
+    [plan] = plans_for(LIBRARY, BuildRequest(leaflets=("immunotherapy",), details=Details(**PEOPLE[3]),
+                                             options=PrintOptions("standard", "a4")))
+    renderer = get_renderer(PROJECT)
+    full = render_plan(plan, PROJECT, renderer=renderer)
+    before = dict(personal.stats)
+    reused = render_plan(plan, PROJECT, renderer=renderer, reuse=True)
+    assert full.plan.urgent_first and reused.plan.urgent_first
+    assert reused.files == full.files
+    assert personal.stats["reused"] == before["reused"] + 1 and personal.stats["full"] == before["full"]
