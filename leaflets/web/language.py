@@ -40,6 +40,12 @@ def ui_language() -> str:
     return str(g.ui_language)
 
 
+def use_language(code: object) -> None:
+    """Answer this request in CODE if it names a language (an API call's "lang"): its errors come back in it."""
+    if isinstance(code, str) and code in LANGUAGE_NAMES:
+        g.ui_language = code
+
+
 def ui_text(text: str, **values: Any) -> str:
     """TEXT in the page's language (for words built in Python: labels, hints, messages)."""
     translated = translations(ui_language()).gettext(text)

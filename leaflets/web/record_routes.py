@@ -35,6 +35,7 @@ from ..record import (
 from ..record.reading import parse_date
 from ..translations import library_for
 from .choices import LeafletChoice, matches
+from .messages import translate_message
 from .responses import ApiError
 from .security import check_form_post
 from .state import current_state
@@ -239,7 +240,7 @@ def record_page() -> Response:
         rows, exists = _rows(since, leaflet)
     except InputError as exc:  # a mistyped date: shown at its field
         since, leaflet = request.args.get("since", "")[:40], None
-        rows, exists, problem = [], True, exc.problems[0].message.removeprefix("since: ")
+        rows, exists, problem = [], True, translate_message(exc.problems[0].message.removeprefix("since: "))
     references = any(r.get("patient_reference") for r in rows)
     csv_url = url_for("record.record_csv", since=since, leaflet=leaflet)
     html = render_template("record.html", rows=rows, exists=exists, problem=problem, since=since, leaflet=leaflet,
