@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, has_request_context, request
 
 from ..i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, translations
 
@@ -32,7 +32,10 @@ SCHEMA_WORDS = (  # the form's labels and hints come from schema.Details; listed
 
 
 def ui_language() -> str:
-    """The page's language for this request: ?lang= if it names one, else the cookie, else English."""
+    """The page's language for this request: ?lang= if it names one, else the cookie, else English (and English
+    outside a request)."""
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
     if "ui_language" not in g:
         asked = request.args.get("lang") if request.method == "GET" else None
         chosen = asked if asked in LANGUAGE_NAMES else request.cookies.get(UI_COOKIE)
