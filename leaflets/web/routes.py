@@ -253,9 +253,9 @@ def api_leaflet_pdf(rid: str) -> Response:
     check_api_post()
     state = current_state()
     library = state.library()
+    body = api_body()  # first: its "lang" is the language of the errors
     if rid not in library.recipe_ids:
         raise ApiError(404, f"unknown leaflet '{rid[:80]}'{closest(rid, library.recipe_ids)}")
-    body = api_body()
     order = order_from(body, library, body.get("details") or {})
     target = recording_for(library, order.site, order.details)
     plan = plan_leaflet(library, library.recipe(rid), site_id=order.site, details=order.details,
