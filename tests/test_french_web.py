@@ -70,6 +70,8 @@ def test_the_section_filter_count_is_french(french_client: FlaskClient) -> None:
     assert texts["all"] == f"{total} parties"
     assert texts["found"][1].startswith(f"1 partie sur {total} correspond à")
     assert texts["found"][3].startswith(f"3 parties sur {total} correspondent à")
+    # the sections are listed by their French titles, which the filter searches
+    assert "Obtenir du soutien" in page and "Getting support" not in page and "obtenir du soutien" in page
 
 
 def test_the_teach_back_status_words_are_french(french_client: FlaskClient) -> None:

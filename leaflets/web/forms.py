@@ -293,7 +293,7 @@ def build_form(
     safety: list[BrokenRule] | None = None, chosen: list[str] | None = None, added: list[str] | None = None,
 ) -> Response:
     """The build-your-own page; SAFETY lists the rules the ticked sections break, with a one-click fix."""
-    sections, problems = section_choices(library)
+    sections, problems = section_choices(library, ui_language())  # titled in the page's language
     if chosen is None:
         chosen = request.form.getlist("section") if request.method == "POST" else []
     titles = {s["id"]: s["title"] for s in sections}
