@@ -322,7 +322,8 @@ def test_api_and_web_page_serve_french() -> None:
     with pikepdf.open(io.BytesIO(response.data)) as pdf:
         assert str(pdf.Root.Lang) == "fr-CA"
     refused = client.post("/api/leaflets/bone-metastases/pdf", json={"lang": "fr"})
-    assert refused.status_code == 400 and "does not offer français" in refused.get_json()["error"]
+    # asked in French, refused in French (tests/test_french_web.py has the web page's and API's French errors)
+    assert refused.status_code == 400 and "n’offre pas la langue français" in refused.get_json()["error"]
     sites = {s["id"]: s for s in client.get("/api/sites").get_json()}
     assert sites[SITE]["languages"] == ["en", "fr"]
     page = client.get("/leaflets/bone-metastases").get_data(as_text=True)

@@ -100,11 +100,12 @@ def test_the_list_filters_by_diagnosis_code_best_first(browser: Any) -> None:
         titles = cards.all_inner_texts()
         assert not {"When kidney cancer spreads to the lungs", "When kidney cancer spreads to the liver"} & set(titles)
         expect(page.locator("#result-count")).to_have_text(f"{len(titles)} of 11 leaflets "
-                                                           + ("matches" if len(titles) == 1 else "match"))
+                                                           + ("matches" if len(titles) == 1 else "match")
+                                                           + " “C79.51”")  # as the page without JavaScript says
         assert page.url == f"{base}/"  # no page load
         page.get_by_label("Search leaflets").fill("C78.0")
         expect(cards).to_have_text(["When kidney cancer spreads to the lungs"])
-        expect(page.locator("#result-count")).to_have_text("1 of 11 leaflets matches")
+        expect(page.locator("#result-count")).to_have_text("1 of 11 leaflets matches “C78.0”")
         page.get_by_label("Search leaflets").fill("")
         expect(cards).to_have_count(11)
         expect(page.locator("#result-count")).to_have_text("11 leaflets")

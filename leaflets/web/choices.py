@@ -66,7 +66,8 @@ def matches(choice_text: str, query: str) -> bool:
     return all(word in choice_text for word in query.lower().split())
 
 
-def section_choices(library: Library) -> tuple[list[dict[str, Any]], list[str]]:
+def section_choices(library: Library, language: str = "en") -> tuple[list[dict[str, Any]], list[str]]:
+    """Every section that can be read, titled in LANGUAGE where it is translated (else in English)."""
     sections: list[dict[str, Any]] = []
     problems: list[str] = []
     for sid in library.section_ids:
@@ -75,10 +76,23 @@ def section_choices(library: Library) -> tuple[list[dict[str, Any]], list[str]]:
         except LeafletError as exc:
             problems.append(f"{sid}: {exc.problems[0].text}")
             continue
-        sections.append({"id": sid, "title": meta.title, "summary": meta.summary, "status": meta.status,
+        shown = _translated_meta(library, sid, language) or meta
+        sections.append({"id": sid, "title": shown.title, "summary": shown.summary, "status": meta.status,
                          "tags": list(meta.tags)})
     sections.sort(key=lambda s: s["title"].lower())
     return sections, problems
+
+
+def _translated_meta(library: Library, sid: str, language: str) -> Any:
+    """The translated section's title and summary, or None where it is not translated (or cannot be read)."""
+    if language == "en":
+        return None
+    from ..translations import library_for
+
+    try:
+        return library_for(library, language).section(sid).meta
+    except LeafletError:
+        return None
 
 
 def site_choices(library: Library) -> list[dict[str, Any]]:

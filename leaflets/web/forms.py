@@ -26,7 +26,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..record import RecordTarget
 
 from .choices import LeafletChoice, language_choices, section_choices, site_choices
-from .language import N_, ui_language, ui_text, ui_texts
+from .language import N_, ui_language, ui_text, ui_texts, use_language
+from .messages import translate_message, translate_problem
 from .record_routes import keeps_hospital_numbers, record_pdf, teach_back_context, with_handout
 from .responses import ApiError, html_response, pdf_response, preview_message
 from .security import CSRF_FIELD
@@ -65,7 +66,8 @@ class Order:
 
 def form_problem_preview(exc: InputError) -> Response:
     """The preview frame's answer to a form it cannot render: what to fix, never what was typed."""
-    return preview_message("Check the form: " + "; ".join(m for _k, m in detail_problems(exc)), 400)
+    problems = "; ".join(m for _k, m in detail_problems(exc))
+    return preview_message(ui_text("Check the form: %(problems)s", problems=problems), 400)
 
 
 def detail_problems(exc: LeafletError) -> list[tuple[str | None, str]]:
@@ -73,9 +75,10 @@ def detail_problems(exc: LeafletError) -> list[tuple[str | None, str]]:
     found: list[tuple[str | None, str]] = []
     for problem in exc.problems:
         if problem.field in DETAIL_LABELS:
-            found.append((problem.field, f"{DETAIL_LABELS[problem.field]} {problem.message}"))
+            label = ui_text(DETAIL_LABELS[problem.field])
+            found.append((problem.field, f"{label} {translate_message(problem.message)}"))
         else:
-            found.append((None, problem.text))
+            found.append((None, translate_problem(problem)))
     return found
 
 
@@ -180,7 +183,9 @@ def api_body(extra: tuple[str, ...] = ()) -> dict[str, Any]:
     if request.mimetype != "application/json":
         raise ApiError(400, "send a JSON body with Content-Type: application/json")
     body = plain_json(request.get_data(cache=False) or b"null")
-    if not isinstance(body, dict):
+    if isinstance(body, dict):
+        use_language(body.get("lang"))  # the API's errors in the language the caller asked for
+    else:
         raise ApiError(400, "the body must be a JSON object, for example {\"details\": {\"patient_name\": \"Sam\"}}")
     allowed = (*API_OPTION_KEYS, *extra)
     unknown = [str(k)[:40] for k in body if k not in allowed]
@@ -288,7 +293,7 @@ def build_form(
     safety: list[BrokenRule] | None = None, chosen: list[str] | None = None, added: list[str] | None = None,
 ) -> Response:
     """The build-your-own page; SAFETY lists the rules the ticked sections break, with a one-click fix."""
-    sections, problems = section_choices(library)
+    sections, problems = section_choices(library, ui_language())  # titled in the page's language
     if chosen is None:
         chosen = request.form.getlist("section") if request.method == "POST" else []
     titles = {s["id"]: s["title"] for s in sections}

@@ -35,6 +35,8 @@ from ..record import (
 from ..record.reading import parse_date
 from ..translations import library_for
 from .choices import LeafletChoice, matches
+from .language import N_, ui_text, ui_texts
+from .messages import translate_message
 from .responses import ApiError
 from .security import check_form_post
 from .state import current_state
@@ -46,6 +48,11 @@ DB_CONFIG = "LEAFLETS_DB"
 RECORD_PAGE_DAYS = 30
 MAX_CODES = 20
 _HANDOUT_ID = re.compile(r"[0-9a-f]{32}")
+VARIANT_NAMES = {"standard": N_("Standard"), "large-print": N_("Large print"), "booklet": N_("Booklet"),
+                 "easy-read": N_("Easy Read")}
+PAPER_NAMES = {"a4": "A4", "letter": N_("US Letter"), "a5": "A5"}
+TEACH_BACK_NAMES = {"done": N_("Yes"), "not-done": N_("No"), None: N_("Not recorded")}
+"""The record's stored values (ids) as the record page shows them, in the page's language."""
 
 record_web = Blueprint("record", __name__)
 
@@ -239,12 +246,15 @@ def record_page() -> Response:
         rows, exists = _rows(since, leaflet)
     except InputError as exc:  # a mistyped date: shown at its field
         since, leaflet = request.args.get("since", "")[:40], None
-        rows, exists, problem = [], True, exc.problems[0].message.removeprefix("since: ")
+        rows, exists, problem = [], True, translate_message(exc.problems[0].message.removeprefix("since: "))
     references = any(r.get("patient_reference") for r in rows)
     csv_url = url_for("record.record_csv", since=since, leaflet=leaflet)
     html = render_template("record.html", rows=rows, exists=exists, problem=problem, since=since, leaflet=leaflet,
                            leaflets=sorted(library.recipe_ids), references=references, csv_url=csv_url,
-                           site_names=_site_names(library), recording=keeps_any_record(library))
+                           site_names=_site_names(library), recording=keeps_any_record(library),
+                           variant_names=ui_texts(VARIANT_NAMES),
+                           paper_names=ui_texts(PAPER_NAMES),
+                           teach_back_names={k: ui_text(v) for k, v in TEACH_BACK_NAMES.items()})
     return Response(html, status=400 if problem else 200, mimetype="text/html")
 
 

@@ -15,6 +15,7 @@ from ..build import leaflet_html
 from ..errors import InputError, LeafletError
 from ..plan import LeafletPlan
 from ..project import Project
+from .messages import translate_message
 
 ASSET_CSP = "default-src 'none'; img-src 'self' data:; style-src 'self'; font-src 'self'; sandbox"
 STATIC_TYPES = {".css", ".js", ".svg", ".png", ".ttf", ".otf", ".woff", ".woff2"}
@@ -95,6 +96,8 @@ def wants_json() -> bool:
 
 
 def error_response(status: int, message: str) -> Response:
+    """An error as JSON (API) or a page, in the page's language where the catalog knows the message."""
+    message = translate_message(message)
     if wants_json():
         response = jsonify({"error": message})
         response.status_code = status

@@ -29,7 +29,8 @@ from .forms import (
     leaflet_form,
     order_from,
 )
-from .language import ui_language
+from .language import ui_language, ui_text
+from .messages import translate_message, translate_problem
 from .record_routes import api_choices, filtered_choices, leaflet_codes, recording_for
 from .rendering import timed_render
 from .responses import (
@@ -69,7 +70,7 @@ def _api_error(exc: ApiError) -> Response:
 
 @web.app_errorhandler(LeafletError)
 def _leaflet_error(exc: LeafletError) -> Response:
-    return error_response(leaflet_error_status(exc), "; ".join(p.text for p in exc.problems))
+    return error_response(leaflet_error_status(exc), "; ".join(translate_problem(p) for p in exc.problems))
 
 
 @web.app_errorhandler(HTTPException)
@@ -139,7 +140,7 @@ def leaflet_preview(rid: str) -> Response:
     state = current_state()
     library = state.library()
     if rid not in library.recipe_ids:
-        return preview_message("There is no such leaflet.", 404)
+        return preview_message(ui_text("There is no such leaflet."), 404)
 
     def plan() -> LeafletPlan:
         if request.method == "POST":
@@ -214,14 +215,15 @@ def build_preview() -> Response:
     state = current_state()
     library = state.library()
     if request.method == "GET":
-        return preview_message("Tick the sections you want, then press Update preview to see the leaflet here.")
+        return preview_message(ui_text("Tick the sections you want, then press Update preview to see the "
+                                       "leaflet here."))
 
     def plan() -> LeafletPlan | Response:
         check_form_post()
         order = form_order(library)
         sections = custom_sections(request.form)
         if not sections:
-            return preview_message("Tick at least one section to see a preview.")
+            return preview_message(ui_text("Tick at least one section to see a preview."))
         return custom_plan(library, order, sections, request.form.get("title"))
 
     return preview_of(plan, state)
@@ -254,9 +256,9 @@ def api_leaflet_pdf(rid: str) -> Response:
     check_api_post()
     state = current_state()
     library = state.library()
+    body = api_body()  # first: its "lang" is the language of the errors
     if rid not in library.recipe_ids:
         raise ApiError(404, f"unknown leaflet '{rid[:80]}'{closest(rid, library.recipe_ids)}")
-    body = api_body()
     order = order_from(body, library, body.get("details") or {})
     target = recording_for(library, order.site, order.details)
     plan = plan_leaflet(library, library.recipe(rid), site_id=order.site, details=order.details,
@@ -314,7 +316,7 @@ def preview_of(make_plan: Callable[[], LeafletPlan | Response], state: WebState)
     try:
         plan = make_plan()
     except ApiError as exc:
-        return preview_message(exc.message, exc.status)
+        return preview_message(translate_message(exc.message), exc.status)
     except InputError as exc:
         return form_problem_preview(exc)
     if isinstance(plan, Response):

@@ -23,7 +23,13 @@
     if (!list) { return; }
     var count = document.getElementById(input.getAttribute("data-count") || "");
     var empty = document.getElementById(input.getAttribute("data-empty") || "");
-    var noun = input.getAttribute("data-noun") || "item";
+    /* The words come from the server in the page's language, one text per count (plurals differ by language). */
+    var texts = JSON.parse(input.getAttribute("data-texts") || "null");
+    function countText(shown, typed) {
+      if (!texts) { return ""; }
+      if (!typed) { return texts.all; }
+      return (texts.found[shown] || texts.all).split(texts.placeholder).join(typed);
+    }
     var items = $all("[data-search]", list);
     var form = input.form;
     if (form && form.getAttribute("role") === "search") {
@@ -41,10 +47,7 @@
         item.hidden = !match;
         if (match) { shown += 1; }
       });
-      if (count) {
-        var total = items.length + " " + noun + (items.length === 1 ? "" : "s");
-        count.textContent = words.length ? shown + " of " + total + (shown === 1 ? " matches" : " match") : total;
-      }
+      if (count) { count.textContent = countText(shown, words.length ? input.value.trim() : ""); }
       if (empty) { empty.hidden = shown !== 0; }
     }
     /* The leaflet list: the server says which match, best first (codes by prefix, words by title). */
@@ -71,11 +74,7 @@
       original.forEach(function (item) {
         if (matched.indexOf(item.getAttribute("data-id")) === -1) { list.appendChild(item); item.hidden = true; }
       });
-      var total = items.length + " " + noun + (items.length === 1 ? "" : "s");
-      if (count) {
-        count.textContent = input.value.trim() ? matched.length + " of " + total +
-          (matched.length === 1 ? " matches" : " match") : total;
-      }
+      if (count) { count.textContent = countText(matched.length, input.value.trim()); }
       if (empty) { empty.hidden = matched.length !== 0; }
     }
     if (url && window.fetch) {
@@ -230,12 +229,15 @@
       fetch(teachBackForm.getAttribute("action"), {
         method: "POST", body: new FormData(teachBackForm), credentials: "same-origin", cache: "no-store"
       }).then(function (response) {
-        return response.json().then(function (answer) {
-          if (!response.ok) { throw new Error(answer.error || "not saved"); }
-          status.textContent = answer.teach_back === "done" ?
-            "Saved: understanding checked." : "Saved: understanding not checked.";
+        return response.json().catch(function () { return {}; }).then(function (answer) {
+          if (!response.ok || !answer.teach_back) { throw { said: answer.error || "" }; }
+          status.textContent = status.getAttribute(answer.teach_back === "done" ? "data-saved-done" : "data-saved-not-done");
         });
-      }).catch(function (error) { status.textContent = "Not saved: " + error.message + "."; });
+      }).catch(function (error) {
+        // The server's message is in the page's language; a network failure gets the page's own words.
+        var why = (error && error.said) || status.getAttribute("data-not-reached");
+        status.textContent = status.getAttribute("data-not-saved").split("%(why)s").join(why);
+      });
     });
   }
 
