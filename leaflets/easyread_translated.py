@@ -22,11 +22,11 @@ from .easyread import (
     load_easy_read,
 )
 from .errors import InputError
-from .i18n import LANGUAGE_NAMES, gettext_for, typeset
+from .i18n import LANGUAGE_NAMES, typeset
 from .layers import text_hash
-from .plan import LeafletPlan, asset_files, slugify
+from .plan import LeafletPlan, ad_hoc_head, asset_files
 from .readers import load_yaml_mapping, read_text
-from .schema import AdHocLeaflet, Details, validate
+from .schema import Details, validate
 from .translations import RecipeTranslationFile, TranslatedLibrary, TranslatedSectionMeta, library_for
 from .variants import PrintOptions
 
@@ -80,10 +80,7 @@ def plan_translated_easy_read(
     stale: list[str] = []
     inputs: list[Path] = []
     if rid is None:
-        ad_hoc = AdHocLeaflet.checked(section_ids or [], title)
-        title = ad_hoc.title or gettext_for(options.language, "Information for you")
-        rid, ids = slugify(title), list(ad_hoc.sections)
-        head = dict(title=title, subtitle=None, audience=None, intro=None)
+        rid, ids, head = ad_hoc_head(section_ids, title, options.language)
     else:
         own = easy_read_recipe(content, rid)
         if own is None:  # the standard recipe's sections, with its translated words

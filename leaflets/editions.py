@@ -14,9 +14,9 @@ from .easyread import (
     locale_values,
 )
 from .errors import ContentError
-from .i18n import DEFAULT_LANGUAGE, gettext_for
-from .plan import LeafletPlan, asset_files, slugify
-from .schema import AdHocLeaflet, Details
+from .i18n import DEFAULT_LANGUAGE
+from .plan import LeafletPlan, ad_hoc_head, asset_files
+from .schema import Details
 from .variants import PrintOptions
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -59,10 +59,7 @@ def plan_easy_read_one(
     site = library.site(site_id)
     path: Path | None = None
     if rid is None:  # checked by the same model as every other ad hoc leaflet
-        ad_hoc = AdHocLeaflet.checked(section_ids or [], title)
-        title = ad_hoc.title or gettext_for(options.language, "Information for you")
-        rid, ids = slugify(title), list(ad_hoc.sections)
-        head = dict(title=title, subtitle=None, audience=None, intro=None)
+        rid, ids, head = ad_hoc_head(section_ids, title, options.language)
     else:
         own = easy_read_recipe(content, rid)
         path, recipe = own if own else (library.recipe(rid).path, library.recipe(rid).file)

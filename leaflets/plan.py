@@ -131,6 +131,15 @@ def asset_files(project: Project) -> list[Path]:
     return files
 
 
+def ad_hoc_head(
+    section_ids: list[str] | None, title: str | None, language: str,
+) -> tuple[str, list[str], dict[str, str | None]]:
+    """An ad hoc leaflet's id, sections and cover words, checked by the one ad hoc model (Easy Read's too)."""
+    ad_hoc = AdHocLeaflet.checked(section_ids or [], title)
+    title = ad_hoc.title or gettext_for(language, "Information for you")
+    return slugify(title), list(ad_hoc.sections), dict(title=title, subtitle=None, audience=None, intro=None)
+
+
 def checked_ad_hoc(library: Library, section_ids: list[str] | None, title: str | None) -> AdHocLeaflet:
     """An ad hoc leaflet's sections and title, checked; an unknown section id is the user's mistake."""
     ad_hoc = AdHocLeaflet.checked(section_ids or [], title)
