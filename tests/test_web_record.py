@@ -31,7 +31,7 @@ locale: en-GB
 record:
   enabled: true
   store_patient_reference: {store}
-  wait_seconds: 0.5
+  wait_seconds: {wait}
 """
 RECIPE = """\
 title: A small leaflet
@@ -44,9 +44,10 @@ sections: [alpha, beta]
 """
 
 
-def _project(make_project: MakeProject, store: bool = True) -> Path:
+def _project(make_project: MakeProject, store: bool = True, wait: float = 0.5) -> Path:
+    """A clinic that keeps a record; WAIT is how long a writer waits for a busy record (short: the lock tests)."""
     return make_project({
-        "content/sites/clinic.yaml": SITE.format(store=str(store).lower()),
+        "content/sites/clinic.yaml": SITE.format(store=str(store).lower(), wait=wait),
         "content/leaflets/small.yaml": RECIPE,
         "content/sections/gamma.md": section_text("Gamma section", "Gamma words stand alone. Ask your team."),
         "content/leaflets/other.yaml": "title: Lung leaflet\nicd10: [C78.0]\nsections: [gamma]\n",
@@ -271,7 +272,7 @@ def _post_pdf(base: str, i: int) -> tuple[int, str]:
 
 
 def test_three_builds_a_batch_of_20_and_50_parallel_web_requests_give_73_rows(make_project: MakeProject) -> None:
-    root = _project(make_project)
+    root = _project(make_project, wait=60)  # many writers at once on a loaded machine: each waits its turn
     runner = CliRunner()
     for i, leaflet in enumerate(("small", "other", "small")):
         result = runner.invoke(cli_app, ["build", leaflet, "--root", str(root), "-o", str(root / "out"),
