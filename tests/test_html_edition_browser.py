@@ -17,7 +17,7 @@ from leaflets.build import BuildRequest, build
 from leaflets.details import load_details
 from leaflets.variants import PrintOptions
 from tests.conftest import REPO
-from tests.test_web_browser import CHROMIUM, CHROMIUM_ARGS, _unavailable
+from tests.test_web_browser import launched_chromium
 
 AXE = REPO / "tests" / "vendor" / "axe-core" / "axe.min.js"
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -25,21 +25,8 @@ WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import Error, sync_playwright
-    except ImportError:
-        _unavailable("playwright is not installed")
-    if not Path(CHROMIUM).exists():
-        _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        try:
-            launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        except Error as exc:
-            _unavailable(f"Chromium did not start: {str(exc).splitlines()[0]}")
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with launched_chromium() as launched:
+        yield launched
 
 
 def _html_edition(tmp_path: Path, leaflet: str, variant: str = "standard") -> Path:

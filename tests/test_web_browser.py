@@ -6,6 +6,7 @@ computer, but it FAILS in CI (CI=true): there the browser test must run, never s
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -29,8 +30,9 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture
-def browser() -> Iterator[Any]:
+@contextlib.contextmanager
+def launched_chromium() -> Iterator[Any]:
+    """Headless Chromium through Playwright, or the test is skipped (failed in CI) with the reason."""
     try:
         from playwright.sync_api import Error, sync_playwright
     except ImportError:
@@ -46,6 +48,12 @@ def browser() -> Iterator[Any]:
             yield launched
         finally:
             launched.close()
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    with launched_chromium() as launched:
+        yield launched
 
 
 def test_nurse_fills_the_form_and_downloads_the_pdf(browser: Any, make_project: Callable[..., Path]) -> None:

@@ -20,6 +20,7 @@ from cli import app as cli_app
 from leaflets.batch import run_batch
 from leaflets.web import background_server, create_app
 from tests.conftest import REPO, pdf_text, section_text
+from tests.test_record import _rows
 
 MakeProject = Callable[..., Path]
 NAMES = ("Zoë Quillfeather", "Barnaby Oddsock", "Priya Wintermoon")
@@ -53,15 +54,6 @@ def _project(make_project: MakeProject, store: bool = True, wait: float = 0.5) -
         "content/leaflets/other.yaml": "title: Lung leaflet\nicd10: [C78.0]\nsections: [gamma]\n",
         "content/sets/clinic.yaml": "title: Clinic list\nsite: clinic\nleaflets: all\n",
     })
-
-
-def _rows(db: Path) -> list[dict[str, object]]:
-    conn = sqlite3.connect(db)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute("SELECT * FROM handouts ORDER BY handed_out_at, rowid")]
-    finally:
-        conn.close()
 
 
 def _token(client: FlaskClient, url: str = "/leaflets/small") -> str:
