@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import mimetypes
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -61,12 +64,42 @@ class _GlyphWatch(logging.Filter):
 _GLYPHS = _GlyphWatch()
 
 
+_IMPORT_LOCK = threading.Lock()
+
+
+def load_weasyprint() -> Any:
+    """Import WeasyPrint without ctypes' library search, which runs `ldconfig` and `gcc` for each library name
+    WeasyPrint tries before the one that loads: about half a second of every process's start on Linux."""
+    with _IMPORT_LOCK:
+        if "weasyprint" in sys.modules or not sys.platform.startswith("linux"):
+            import weasyprint
+
+            return weasyprint
+        import ctypes.util
+
+        search = ctypes.util.find_library
+        ctypes.util.find_library = lambda _name: None  # the libraries' sonames load directly, without a search
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):  # WeasyPrint prints a help text when a library fails
+                import weasyprint
+            return weasyprint
+        except OSError:  # a system whose libraries only the search finds: import again the usual way
+            for name in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:
+                del sys.modules[name]
+        finally:
+            ctypes.util.find_library = search
+        import weasyprint
+
+        return weasyprint
+
+
 class _BlockedURL(ValueError):
     """WeasyPrint catches this, leaves the resource out and goes on."""
 
 
 def make_fetcher(allowed: tuple[Path | tuple[Path, ...], ...]) -> Any:
     """A URLFetcher that serves only files inside ALLOWED folders (or groups of layered folders) and data: URLs."""
+    load_weasyprint()
     from weasyprint import URLFetcher
     from weasyprint.urls import URLFetcherResponse
 
@@ -228,7 +261,7 @@ class Renderer:
     """A warm WeasyPrint: fonts, parsed stylesheets and images shared across renders."""
 
     def __init__(self, allowed: tuple[Path | tuple[Path, ...], ...], styles: Path | tuple[Path, ...]) -> None:
-        import weasyprint
+        weasyprint = load_weasyprint()
         from weasyprint.text.fonts import FontConfiguration
 
         _quiet_weasyprint()

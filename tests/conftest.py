@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import io
+import os
+import shutil
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -80,6 +83,24 @@ def make_project(tmp_path: Path) -> Callable[[dict[str, str | bytes]], Path]:
         return write_tree(tmp_path / "project", base)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def built_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every built-in leaflet, standard A4, built once per run and shared by the xdist workers (read it, never
+    write to it): several test files read the same PDFs, and each build of the library takes seconds."""
+    from leaflets.build import BuildRequest, build
+
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # the folder all workers share
+    out, done = shared / "built-library", shared / "built-library.done"
+    with (shared / "built-library.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the first worker builds; the others wait, then read the same files
+        if not done.exists():
+            shutil.rmtree(out, ignore_errors=True)
+            build(BuildRequest(all_leaflets=True), out, REPO)
+            done.touch()
+    return out
 
 
 @pytest.fixture

@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from leaflets.build import BuildRequest, build
 from leaflets.checks import MAX_GRADE, MAX_MEAN_GRADE, check_content
 from leaflets.library import Library
 from leaflets.project import PACKAGE_ROOT, Project
-from tests.conftest import pdf_pages, pdf_text
+from tests.conftest import REPO, pdf_pages, pdf_text
 
 SOURCES = PACKAGE_ROOT.parent / "shared" / "sources"
 MAX_PAGES = 28  # the immunotherapy leaflet, with both side-effect sections the clinical review asks for, is 27 A4 pages
@@ -54,11 +53,10 @@ def test_drug_table_comes_from_drugs_yaml(library: Library) -> None:
     assert any(library.section(s).meta.drug_table for s in library.section_ids)
 
 
-@pytest.fixture(scope="module")
-def built_all(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("all")
-    build(BuildRequest(all_leaflets=True), out, PACKAGE_ROOT)
-    return out
+@pytest.fixture
+def built_all(built_library: Path) -> Path:
+    assert PACKAGE_ROOT == REPO
+    return built_library
 
 
 @pytest.mark.parametrize("recipe", RECIPES)

@@ -34,11 +34,9 @@ def figure_alts(path: Path) -> list[str]:
     return alts
 
 
-@pytest.fixture(scope="module")
-def standard(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("standard")
-    build(BuildRequest(all_leaflets=True), out, REPO)
-    return out
+@pytest.fixture
+def standard(built_library: Path) -> Path:
+    return built_library
 
 
 @pytest.mark.parametrize("leaflet", sorted(p.stem for p in (REPO / "content" / "leaflets").glob("*.yaml")))

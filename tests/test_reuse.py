@@ -44,9 +44,12 @@ def _both(rid: str, options: PrintOptions, person: dict[str, str]) -> tuple[byte
     return full[sorted(full)[0]], reused[sorted(reused)[0]]
 
 
-# Every recipe in one format each (and one person each), and one recipe in every format with every person.
+# Every recipe in one format each (and one person each); one recipe in every format with two people each, so
+# every person meets several formats and every format several scripts; every person on plain A4.
 CASES = [(rid, OPTIONS[i % len(OPTIONS)], [PEOPLE[i % len(PEOPLE)]]) for i, rid in enumerate(RECIPES)]
-CASES += [("bone-metastases", options, PEOPLE) for options in OPTIONS]
+CASES += [("bone-metastases", options, [PEOPLE[(2 * i) % len(PEOPLE)], PEOPLE[(2 * i + 1) % len(PEOPLE)]])
+          for i, options in enumerate(OPTIONS[1:], start=1)]
+CASES += [("bone-metastases", OPTIONS[0], PEOPLE)]
 EASY_READ = [("immunotherapy", PrintOptions("easy-read", "a4"), PEOPLE[1:2])]
 """Easy Read has no fixed slots: it always lays out the whole leaflet, with the same bytes either way."""
 
