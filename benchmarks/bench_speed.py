@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import contextlib
 import csv
 import functools
 import json
@@ -238,8 +239,21 @@ def bench_hostile(limit: float = 10.0) -> dict[str, float]:
             "limit": limit, "others_max_seconds": max(others), "others_answered": len(others)}
 
 
-def bench_memory(renders_count: int) -> list[tuple[int, int, int]]:
-    """(d): RSS of each worker after each personalised render through the pool (no recycling)."""
+def worker_memory(pid: int) -> tuple[float, float]:
+    """(resident, anonymous) MB of a worker: anonymous memory is its heap (Python and native), without the
+    font and library files it maps, so growth there is what a leak would look like."""
+    fields = {}
+    with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+        for line in rollup:
+            parts = line.split()
+            if len(parts) >= 3 and parts[-1] == "kB":
+                fields[parts[0].rstrip(":")] = int(parts[1]) / 1024
+    return fields.get("Rss", 0.0), fields.get("Anonymous", 0.0)
+
+
+def bench_memory(renders_count: int, max_tasks: int) -> list[tuple[int, int, float, float]]:
+    """(d): (renders done, worker pid, RSS MB, anonymous MB) of each worker after every 20 personalised renders
+    through the pool; MAX_TASKS is when a worker is replaced (more than RENDERS_COUNT: never)."""
     from leaflets.library import Library
     from leaflets.plan import plan_leaflet
     from leaflets.pool import RenderPool
@@ -250,9 +264,9 @@ def bench_memory(renders_count: int) -> list[tuple[int, int, int]]:
     project = Project(REPO)
     library = Library(project)
     recipes = sorted(library.recipe_ids)[:3]
-    series: list[tuple[int, int, int]] = []
+    series: list[tuple[int, int, float, float]] = []
     warm = functools.partial(warm_renderer, project)  # runs in the fork server, so it must pickle
-    with RenderPool(seconds=120, max_tasks=renders_count + 1, warm=warm) as pool:
+    with RenderPool(seconds=120, max_tasks=max_tasks, warm=warm) as pool:
         for start in range(0, renders_count, 20):
             futures = []
             for n in range(start, min(renders_count, start + 20)):
@@ -261,8 +275,38 @@ def bench_memory(renders_count: int) -> list[tuple[int, int, int]]:
                 futures.append(pool.submit(render_in_worker, plan, project))
             for future in futures:
                 future.result()
-            series.extend((start + 20, pid, rss or 0) for pid, _, rss in pool.stats())
+            for pid, _, _ in pool.stats():
+                with contextlib.suppress(OSError):  # a worker replaced meanwhile
+                    series.append((start + 20, pid, *worker_memory(pid)))
     return series
+
+
+def memory_lines(renders: int, kept: list[tuple[int, int, float, float]],
+                 recycled: list[tuple[int, int, float, float]]) -> list[str]:
+    """(d) as Markdown: each never-recycled worker's trend, and the pool as it runs in `serve` and `batch`."""
+    from leaflets.pool.workers import MAX_TASKS_PER_WORKER
+
+    lines = [f"(d) {renders} personalised renders (3 recipes, 100 different names) through a pool of 2 workers.", "",
+             "Workers never replaced: resident and anonymous (heap) MB per worker after 100, then every 200 "
+             "renders, and the trend after the first 100:"]
+    by_worker: dict[int, list[tuple[int, float, float]]] = {}
+    for done, pid, rss, anon in kept:
+        by_worker.setdefault(pid, []).append((done, rss, anon))
+    for pid, points in by_worker.items():
+        shown = [f"{rss:.0f}/{anon:.0f}" for done, rss, anon in points if done == 100 or done % 200 == 0]
+        rss_slope = slope_per_100([(d, r) for d, r, _ in points if d >= 100])
+        anon_slope = slope_per_100([(d, a) for d, _, a in points if d >= 100])
+        lines.append(f"- worker {pid}: {', '.join(shown)} MB (resident/heap); {rss_slope:+.2f} MB resident and "
+                     f"{anon_slope:+.2f} MB heap per 100 renders")
+    windows: dict[int, float] = {}
+    for done, _pid, rss, _anon in recycled:
+        window = (done - 1) // 200
+        windows[window] = max(windows.get(window, 0.0), rss)
+    peaks = [(200 * (w + 1), mb) for w, mb in sorted(windows.items())]
+    lines += ["", f"As `serve` and `batch` run them (a worker replaced after {MAX_TASKS_PER_WORKER} renders): the "
+              "largest worker in each 200 renders, MB: " + ", ".join(f"{mb:.0f}" for _, mb in peaks)
+              + f"; trend {slope_per_100(peaks):+.2f} MB per 100 renders"]
+    return lines
 
 
 def slope_per_100(points: list[tuple[float, float]]) -> float:
@@ -298,7 +342,7 @@ def run_interleaved(args: argparse.Namespace) -> tuple[dict[str, list[tuple[floa
 
 
 def report_lines(args: argparse.Namespace, runs: dict[str, list[tuple[float, float]]], jobs: int,
-                 server: dict[str, float], memory: list[tuple[int, int, int]]) -> tuple[list[str], dict[str, float]]:
+                 server: dict[str, float]) -> tuple[list[str], dict[str, float]]:
     """The Markdown tables and the ratios."""
     rows_n = args.rows
 
@@ -326,17 +370,17 @@ def report_lines(args: argparse.Namespace, runs: dict[str, list[tuple[float, flo
     lines += ["", "| (c) server, personalised A4 bone-metastases | figure |", "|---|---|"]
     lines += [f"| {k} | {v:.3f} |" for k, v in server.items()]
     lines += ["", "| ratio | value |", "|---|---|"] + [f"| {k} | {v:.2f}x |" for k, v in ratios.items()]
-    by_worker: dict[int, list[tuple[float, float]]] = {}
-    for done, pid, rss in memory:
-        by_worker.setdefault(pid, []).append((done, rss / 1024))
-    lines += ["", f"(d) {args.renders} personalised renders through the pool, workers never recycled: RSS (MB) "
-              "per worker after 100, then every 200 renders, and the trend:"]
-    for pid, points in by_worker.items():
-        shown = [f"{mb:.0f}" for done, mb in points if done == 100 or done % 200 == 0]
-        late = [(d, mb) for d, mb in points if d >= 100]
-        lines.append(f"- worker {pid}: {', '.join(shown)} MB; {slope_per_100(late):+.2f} MB per 100 renders "
-                     "after the first 100")
     return lines, ratios
+
+
+def memory_report(renders: int) -> list[str]:
+    """(d) twice: workers never replaced (a leak would show), then as the pool really runs."""
+    from leaflets.pool.workers import MAX_TASKS_PER_WORKER
+
+    kept = bench_memory(renders, renders + 1)
+    recycled = bench_memory(renders, MAX_TASKS_PER_WORKER)
+    (WORK.parent / "speed-memory.json").write_text(json.dumps({"kept": kept, "recycled": recycled}), "utf-8")
+    return memory_lines(renders, kept, recycled)
 
 
 def main() -> int:
@@ -345,9 +389,13 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=200)
     parser.add_argument("--naive-rows", type=int, default=20)
     parser.add_argument("--renders", type=int, default=1000)
+    parser.add_argument("--memory-only", action="store_true", help="only (d), the workers' memory")
     args = parser.parse_args()
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir(parents=True)
+    if args.memory_only:
+        print("\n".join(memory_report(args.renders)))
+        return 0
     load = os.getloadavg()
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     notes: list[str] = []
@@ -357,17 +405,17 @@ def main() -> int:
     server.update(bench_hostile())
     (WORK.parent / "speed-server.json").write_text(json.dumps(server), "utf-8")
     load_c = os.getloadavg()
-    memory = bench_memory(args.renders)
+    memory = memory_report(args.renders)
     head = [f"Measured {started} with `python benchmarks/bench_speed.py --rounds {args.rounds} --rows {args.rows} "
             f"--naive-rows {args.naive_rows} --renders {args.renders}`. Machine: {os.cpu_count()} CPUs, Python "
             f"{platform.python_version()}. Load average at the start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; "
             f"after (a)+(b): {load_ab[0]:.2f}; after (c): {load_c[0]:.2f}; at the end: {os.getloadavg()[0]:.2f}. "
             f"Best of {args.rounds} interleaved rounds per figure; CPU includes every worker process.", ""]
-    lines, ratios = report_lines(args, runs, jobs, server, memory)
-    text = "\n".join([*head, *lines, *notes])
+    lines, ratios = report_lines(args, runs, jobs, server)
+    text = "\n".join([*head, *lines, "", *memory, *notes])
     (WORK.parent / "speed.md").write_text(text + "\n", "utf-8")
-    (WORK.parent / "speed.json").write_text(json.dumps({"runs": runs, "server": server, "ratios": ratios,
-                                                        "memory": memory}, indent=1), "utf-8")
+    (WORK.parent / "speed.json").write_text(json.dumps({"runs": runs, "server": server, "ratios": ratios},
+                                                       indent=1), "utf-8")
     print(text)
     return 0
 
