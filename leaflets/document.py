@@ -45,6 +45,7 @@ def _environment(templates: tuple[Path, ...], language: str = DEFAULT_LANGUAGE) 
     env.filters["css_string"] = css_string
     env.filters["body_part"] = body_part
     env.filters["route_icon"] = route_icon
+    env.filters["column_split"] = column_split
     return env
 
 
@@ -156,3 +157,20 @@ def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
 
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith((".html", ".css"))]
     return (frames[-1].filename, frames[-1].lineno) if frames else (None, None)
+
+
+COLUMN_CHARACTERS = 32
+"""About how many characters fit on a line of the urgent box's two-column lists on a standard page."""
+
+
+def column_split(texts: list[str], room: int = 5) -> int:
+    """Where to cut a list into two side-by-side columns so the taller one is as short as can be (CSS columns
+    balance by height too, but make WeasyPrint lay the list out again and again); ROOM is the characters an
+    entry needs besides its text."""
+    lines = [-(-(len(text) + room) // COLUMN_CHARACTERS) for text in texts]
+    best, best_height = len(texts), sum(lines)
+    for cut in range(len(texts), 0, -1):  # the earliest of equal cuts is the one with the longer first column
+        height = max(sum(lines[:cut]), sum(lines[cut:]))
+        if height <= best_height:
+            best, best_height = cut, height
+    return best
