@@ -447,3 +447,27 @@ def test_drug_brand_names_can_differ_by_country(tmp_path: Path) -> None:
     with pytest.raises(ContentError) as caught:
         Library(Project(tmp_path)).drugs  # noqa: B018 - loading is the test
     assert "drugs.yaml, line 3: unknown placeholder {{ brand_x }}" in str(caught.value)
+
+
+def test_a_long_urgent_list_runs_in_two_even_columns_in_reading_order(built_library: Path) -> None:
+    """The bone leaflet's eight "call your 24-hour number" signs: four down the left, then four down the right."""
+    with pdfplumber.open(built_library / "bone-metastases.pdf") as pdf:
+        page = next(p for p in pdf.pages if "Get help straight away" in (p.extract_text() or ""))
+        words = page.extract_words()
+
+    def x_of(text: str) -> float:
+        return next(w["x0"] for w in words if w["text"] == text)
+    assert x_of("denosumab:") - x_of("Weak") > page.width * 0.3, "the list's second half is beside the first"
+    assert abs(x_of("Weak") - x_of("Great")) < 1 and abs(x_of("On") - x_of("Diarrhoea,")) < 1  # one column each
+    text = page.extract_text()
+    assert text.index("Weak or numb") < text.index("Problems peeing") < text.index("Great thirst")
+    assert text.index("On denosumab") < text.index("A temperature") < text.index("Diarrhoea")
+
+
+@pytest.mark.parametrize(("texts", "cut"), [
+    (["a"] * 8, 4), (["a"] * 7, 4), (["a" * 90, "a", "a", "a"], 1), (["a", "a", "a", "a" * 90], 3), (["a"], 1),
+])
+def test_two_column_lists_are_cut_where_the_taller_column_is_shortest(texts: list[str], cut: int) -> None:
+    from leaflets.document import column_split
+
+    assert column_split(texts) == cut
