@@ -167,10 +167,9 @@ def column_split(texts: list[str], room: int = 5) -> int:
     """Where to cut a list into two side-by-side columns so the taller one is as short as can be (CSS columns
     balance by height too, but make WeasyPrint lay the list out again and again); ROOM is the characters an
     entry needs besides its text."""
+    if len(texts) < 2:
+        return len(texts)
     lines = [-(-(len(text) + room) // COLUMN_CHARACTERS) for text in texts]
-    best, best_height = len(texts), sum(lines)
-    for cut in range(len(texts), 0, -1):  # the earliest of equal cuts is the one with the longer first column
-        height = max(sum(lines[:cut]), sum(lines[cut:]))
-        if height <= best_height:
-            best, best_height = cut, height
-    return best
+    heights = {cut: max(sum(lines[:cut]), sum(lines[cut:])) for cut in range(1, len(texts))}
+    shortest = min(heights.values())
+    return max(cut for cut, height in heights.items() if height == shortest)  # the first column the longer, as CSS
