@@ -163,13 +163,12 @@ COLUMN_CHARACTERS = 32
 """About how many characters fit on a line of the urgent box's two-column lists on a standard page."""
 
 
-def column_split(texts: list[str], room: int = 5) -> int:
+def column_split(texts: list[str]) -> int:
     """Where to cut a list into two side-by-side columns so the taller one is as short as can be (CSS columns
-    balance by height too, but make WeasyPrint lay the list out again and again); ROOM is the characters an
-    entry needs besides its text."""
+    balance by height too, but make WeasyPrint lay the list out again and again)."""
     if len(texts) < 2:
         return len(texts)
-    lines = [-(-(len(text) + room) // COLUMN_CHARACTERS) for text in texts]
+    lines = [-(-(len(text) + 1) // COLUMN_CHARACTERS) for text in texts]  # + 1: the bullet's room
     heights = {cut: max(sum(lines[:cut]), sum(lines[cut:])) for cut in range(1, len(texts))}
     shortest = min(heights.values())
     return max(cut for cut, height in heights.items() if height == shortest)  # the first column the longer, as CSS

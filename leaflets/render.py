@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
 import logging
 import mimetypes
@@ -10,7 +9,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import unquote, urlsplit
@@ -80,7 +79,7 @@ def load_weasyprint() -> Any:
         search = ctypes.util.find_library
         ctypes.util.find_library = lambda _name: None  # the libraries' sonames load directly, without a search
         try:
-            with contextlib.redirect_stdout(io.StringIO()):  # WeasyPrint prints a help text when a library fails
+            with redirect_stdout(io.StringIO()):  # WeasyPrint prints a help text when a library fails
                 import weasyprint
             return weasyprint
         except OSError:  # a system whose libraries only the search finds: import again the usual way
