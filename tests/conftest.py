@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import gc
 import io
 import os
 import shutil
@@ -14,6 +15,16 @@ import pytest
 from typer.testing import CliRunner
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Render in this process with the garbage-collection settings of the render workers: the modules and test
+    objects loaded so far are frozen out of every later collection, and young collections come less often."""
+    from leaflets.pool.child import GC_THRESHOLD
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLD)
 
 SECTION = """\
 ---
