@@ -60,3 +60,12 @@ _.flavor  # htmlfile.py: WOFF2 output
 _.layout_features  # htmlfile.py
 _.name_IDs  # htmlfile.py
 _.notdef_outline  # htmlfile.py
+
+# WeasyPrint's line breaking and text drawing read these attributes of a Layout, set by the shared setup
+# in render.py (_share_pango_contexts), as its own Layout.setup sets them.
+_.first_line_direction
+_.ascent
+_.underline_position
+_.strikethrough_position
+_.underline_thickness
+_.strikethrough_thickness

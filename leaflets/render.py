@@ -343,7 +343,8 @@ def _share_pango_contexts() -> None:
     one per font) instead of new ones for every piece of text: about 6% of a render, the same bytes."""
     from weasyprint.text import line_break
 
-    if getattr(line_break.Layout.setup, "shares_contexts", False) or not load_weasyprint().__version__.startswith("70."):
+    shared = getattr(line_break.Layout.setup, "shares_contexts", False)
+    if shared or not load_weasyprint().__version__.startswith("70."):
         return  # once per process; a WeasyPrint other than the one this copy of Layout.setup follows keeps its own
     from weasyprint.text.constants import LST_TO_ISO, PANGO_DIRECTION
     from weasyprint.text.ffi import FROM_UNITS, ffi, gobject, pango, unicode_to_char_p
