@@ -115,10 +115,13 @@ def plans_for(library: Library, request: BuildRequest) -> list[LeafletPlan]:
     return plans
 
 
-def leaflet_html(plan: LeafletPlan, project: Project, link_styles: bool, slot: CoverSlot | None | bool = True) -> str:
-    """The leaflet's HTML, with its QR code when the site profile gives an address."""
+def leaflet_html(plan: LeafletPlan, project: Project, link_styles: bool, slot: CoverSlot | None | bool = True,
+                 contents_cut: int | None = None) -> str:
+    """The leaflet's HTML, with its QR code when the site profile gives an address; CONTENTS_CUT (for the PDF)
+    makes the contents two lists side by side (`contents_columns`)."""
     target = qr_target(plan.site, plan.id)
-    return render_html(plan, project, link_styles=link_styles, qr_svg=qr_img(target) if target else None, slot=slot)
+    return render_html(plan, project, link_styles=link_styles, qr_svg=qr_img(target) if target else None, slot=slot,
+                       contents_cut=contents_cut)
 
 
 def screen_html(plan: LeafletPlan, project: Project) -> str:
@@ -170,10 +173,12 @@ def _pdf(plan: LeafletPlan, project: Project, renderer, reuse: bool) -> bytes:  
         from .personal import personal_pdf
 
         return personal_pdf(plan, project, renderer, reuse=reuse)
-    return renderer.render(  # type: ignore[no-any-return]
-        leaflet_html(plan, project, link_styles=False), project.root.as_uri() + "/",
-        stylesheet_names(plan.options, project),
-    )
+    from .contents_columns import lay_out
+    from .render import RENDER_SECONDS, time_limit
+
+    with time_limit(RENDER_SECONDS):
+        document, _ = lay_out(plan, project, renderer, lambda cut: leaflet_html(plan, project, False, contents_cut=cut))
+        return renderer.write(document)  # type: ignore[no-any-return]
 
 
 def render_plan(

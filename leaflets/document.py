@@ -46,6 +46,7 @@ def _environment(templates: tuple[Path, ...], language: str = DEFAULT_LANGUAGE) 
     env.filters["body_part"] = body_part
     env.filters["route_icon"] = route_icon
     env.filters["column_split"] = column_split
+    env.filters["contents_entries"] = lambda sections: [(f"s-{section.id}", section.title) for section in sections]
     return env
 
 
@@ -108,17 +109,20 @@ def page_number_css(plan: LeafletPlan) -> str:
 
 def render_html(
     plan: LeafletPlan, project: Project, link_styles: bool = True, qr_svg: str | None = None,
-    slot: CoverSlot | None | bool = True, **screen: object,
+    slot: CoverSlot | None | bool = True, template: str | None = None, **screen: object,
 ) -> str:
     """Render the leaflet's HTML; with LINK_STYLES it renders alone (the plain weasyprint command).
 
     SLOT is the details' slot shape; True means the one the details need at the normal text size.
-    SCREEN overrides the context for the self-contained HTML edition (inline_css, skip_link, base_href, logo_href).
+    TEMPLATE replaces the leaflet's own (the contents list alone, to measure it).
+    SCREEN overrides the context: the self-contained HTML edition's inline_css, skip_link, base_href, logo_href;
+    contents_cut, where the contents list is cut into two side-by-side lists (none: one list in CSS columns);
+    contents_pages, the page numbers to measure the list with.
     """
     if slot is True:
         slot = cover_slot(plan.details)
     try:
-        template_name = "easy-read.html" if plan.options.variant == "easy-read" else "leaflet.html"
+        template_name = template or ("easy-read.html" if plan.options.variant == "easy-read" else "leaflet.html")
         env = _environment(project.folders("templates"), plan.language)
         template = env.get_template(template_name)
         stylesheets = [project.find("styles", name) for name in stylesheet_names(plan.options, project)]
@@ -135,6 +139,9 @@ def render_html(
             diagram=diagram_for(plan.sections, plan.language),
             logo_href=(plan.site.content_dir / plan.site.file.logo).as_uri()
             if plan.site.file.logo and plan.site.content_dir else None,
+            contents_cut=None,
+            contents_pages=None,
+            contents_measure=False,
         )
         return template.render({**context, **screen})
     except jinja2.TemplateNotFound as exc:

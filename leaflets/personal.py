@@ -7,6 +7,7 @@ from collections import OrderedDict
 from dataclasses import replace
 from typing import Any
 
+from .contents_columns import contents_cut, lay_out
 from .document import stylesheet_names
 from .plan import LeafletPlan
 from .project import Project
@@ -21,7 +22,8 @@ GenericKey = tuple[str, str, str, str, str]
 """(leaflet, content version, variant, paper, language); the content version is a digest of the generic
 HTML and stylesheets, so it covers the site profile, the shape of the details and the team's name and phone."""
 
-_generic: OrderedDict[GenericKey, tuple[Any, PageMap]] = OrderedDict()
+_generic: OrderedDict[GenericKey, tuple[Any, PageMap, int | None]] = OrderedDict()
+"""Each generic layout, its page map and where its contents list is cut (the personal pages use the same cut)."""
 stats = {"reused": 0, "full": 0, "generic": 0}
 """How each personalised PDF was made in this process (for tests and benchmarks; no detail is kept)."""
 
@@ -46,16 +48,15 @@ def urgent_box_moves(plan: LeafletPlan, project: Project, renderer: Any) -> bool
     """True when the urgent box would start after page 2, read from the cached generic layout (whose
     pages break exactly where this leaflet's do, or earlier), so a warm worker asks for "urgent first"
     before rendering instead of after."""
-    _, generic_map = _generic_layout(plan, project, renderer, cover_slot(plan.details))
+    _, generic_map, _ = _generic_layout(plan, project, renderer, cover_slot(plan.details))
     return generic_map.anchors.get("urgent", 0) > 1
 
 
 def full_pdf(plan: LeafletPlan, project: Project, renderer: Any) -> bytes:
     """The whole leaflet laid out, the slot's text made smaller step by step until it fits (the reference)."""
-    base_url, sheets = project.root.as_uri() + "/", stylesheet_names(plan.options, project)
     for fit in range(LAST_FIT + 1):
         slot = cover_slot(plan.details, fit)
-        document = renderer.layout(_html(plan, project, slot), base_url, sheets)
+        document, _ = lay_out(plan, project, renderer, lambda cut, slot=slot: _html(plan, project, slot, cut))
         if slot is None or not slot.fixed or not slot_overflows(document):
             return renderer.write(document)  # type: ignore[no-any-return]
     raise AssertionError("unreachable: the last fit step lets the slot grow")  # pragma: no cover
@@ -65,10 +66,10 @@ def _reused(plan: LeafletPlan, project: Project, renderer: Any) -> bytes | None:
     """Lay out only the personal pages; None when the check finds any difference from the generic layout."""
     base_url, sheets = project.root.as_uri() + "/", stylesheet_names(plan.options, project)
     first = cover_slot(plan.details)
-    generic, generic_map = _generic_layout(plan, project, renderer, first)
+    generic, generic_map, cut = _generic_layout(plan, project, renderer, first)
     for fit in range(LAST_FIT):  # fixed-height steps only: a growing slot moves the pages
         slot = cover_slot(plan.details, fit)
-        short = short_document(_html(plan, project, slot), generic_map)
+        short = short_document(_html(plan, project, slot, cut), generic_map)
         if short is None:
             return None
         document = renderer.layout(short.html, base_url, sheets)
@@ -79,13 +80,14 @@ def _reused(plan: LeafletPlan, project: Project, renderer: Any) -> bytes | None:
     return None
 
 
-def _generic_layout(plan: LeafletPlan, project: Project, renderer: Any, slot: CoverSlot | None) -> tuple[Any, PageMap]:
+def _generic_layout(plan: LeafletPlan, project: Project, renderer: Any,
+                    slot: CoverSlot | None) -> tuple[Any, PageMap, int | None]:
     """The leaflet with one-letter stand-ins for the same details in the same slots, laid out once per worker.
 
     It is laid out twice, with two different stand-ins: the pages that differ are the ones showing a detail.
     """
     shape = CoverSlot(slot.rows) if slot else None
-    html = _html(replace(plan, details=stand_ins(plan.details)), project, shape)
+    html = _html(replace(plan, details=stand_ins(plan.details)), project, shape, contents_cut(plan, project, renderer))
     sheets = stylesheet_names(plan.options, project)
     version = hashlib.sha256("\0".join([str(project.root), *sheets, html]).encode("utf-8")).hexdigest()
     options = plan.options
@@ -93,17 +95,18 @@ def _generic_layout(plan: LeafletPlan, project: Project, renderer: Any, slot: Co
     if key in _generic:
         _generic.move_to_end(key)
         return _generic[key]
-    document = renderer.layout(html, project.root.as_uri() + "/", sheets)
-    other_html = _html(replace(plan, details=stand_ins(plan.details, "y")), project, shape)
+    document, cut = lay_out(plan, project, renderer, lambda cut: _html(replace(plan, details=stand_ins(plan.details)),
+                                                                       project, shape, cut))
+    other_html = _html(replace(plan, details=stand_ins(plan.details, "y")), project, shape, cut)
     other = renderer.layout(other_html, project.root.as_uri() + "/", sheets)
     stats["generic"] += 1
-    _generic[key] = (document, page_map(document, other))
+    _generic[key] = (document, page_map(document, other), cut)
     while len(_generic) > GENERIC_LAYOUTS:
         _generic.popitem(last=False)
     return _generic[key]
 
 
-def _html(plan: LeafletPlan, project: Project, slot: CoverSlot | None) -> str:
+def _html(plan: LeafletPlan, project: Project, slot: CoverSlot | None, cut: int | None) -> str:
     from .build import leaflet_html
 
-    return leaflet_html(plan, project, link_styles=False, slot=slot)
+    return leaflet_html(plan, project, link_styles=False, slot=slot, contents_cut=cut)

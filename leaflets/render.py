@@ -271,6 +271,8 @@ class Renderer:
         self.fetcher = make_fetcher(allowed)
         self._css: dict[str, weasyprint.CSS] = {}
         self._image_cache: dict[str, Any] = {}
+        self.measured: dict[Any, Any] = {}
+        """Results read from small layouts (where to cut the contents list), kept as long as the parsed stylesheets."""
 
     def stylesheet(self, name: str) -> weasyprint.CSS:
         """Parse a stylesheet in styles/ (the first layer that has it) once per renderer."""
@@ -301,6 +303,21 @@ class Renderer:
             )
             _drop_attachments(document)
         return document
+
+    def list_item_spans(self, html: str, base_url: str, stylesheets: list[str]) -> list[tuple[float, float]]:
+        """The top and bottom of every list item's border box, in document order: measured, not guessed."""
+        spans: list[tuple[float, float]] = []
+
+        def walk(box: Any) -> None:
+            if box.element_tag == "li":
+                spans.append((box.border_box_y(), box.border_box_y() + box.border_height()))
+                return
+            for child in getattr(box, "children", ()):
+                walk(child)
+
+        for page in self.layout(html, base_url, stylesheets).pages:
+            walk(page._page_box)
+        return spans
 
     def write(self, document: Any, pages: list[Any] | None = None) -> bytes:
         """Write a Document (or a Document made of PAGES, maybe from several Documents) as PDF/UA-1 bytes."""
