@@ -192,7 +192,8 @@ def render_plan(
     options = plan.options
     if "pdf" not in output_formats:
         return RenderedLeaflet(plan, {f"{options.file_stem(plan.id)}.html": screen_html(plan, project).encode()})
-    plan, pdf = _render_pdf(plan, project, renderer or get_renderer(project), reuse)
+    renderer = renderer or get_renderer(project)
+    plan, pdf = _render_pdf(plan, project, renderer, reuse)
     files = {f"{options.file_stem(plan.id)}.pdf": pdf}
     if options.variant == "booklet":
         from .imposition import impose_booklet
@@ -204,7 +205,10 @@ def render_plan(
     if "html" in output_formats:
         files[f"{options.file_stem(plan.id)}.html"] = screen_html(plan, project).encode("utf-8")
     elif html:
-        files[f"{options.file_stem(plan.id)}.html"] = leaflet_html(plan, project, link_styles=True).encode("utf-8")
+        from .contents_columns import printed_cut
+
+        cut = printed_cut(plan, project, renderer)  # the PDF's own lists, so plain weasyprint makes the same PDF
+        files[f"{options.file_stem(plan.id)}.html"] = leaflet_html(plan, project, True, contents_cut=cut).encode()
     return RenderedLeaflet(plan, files)
 
 

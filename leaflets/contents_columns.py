@@ -32,7 +32,18 @@ def lay_out(plan: LeafletPlan, project: Project, renderer: Any,
         settled = contents_cut(plan, project, renderer, page_numbers(document))
         if settled != cut:
             document, cut = renderer.layout(html_for(settled), base_url, sheets), settled
+        renderer.measured[_printed_key(plan, project)] = cut
     return document, cut
+
+
+def printed_cut(plan: LeafletPlan, project: Project, renderer: Any) -> int | None:
+    """The cut this renderer last laid this contents out with: the assembled HTML (`--html`) gets the same lists."""
+    return renderer.measured.get(_printed_key(plan, project)) if contents_cut(plan, project, renderer) else None
+
+
+def _printed_key(plan: LeafletPlan, project: Project) -> tuple[str, ...]:
+    html = render_html(plan, project, link_styles=False, slot=None, template=MEASURE_TEMPLATE)
+    return ("contents printed", html, *stylesheet_names(plan.options, project))
 
 
 def page_numbers(document: Any) -> dict[str, int]:
@@ -48,8 +59,8 @@ def contents_cut(plan: LeafletPlan, project: Project, renderer: Any, pages: dict
     """How many entries go in the first column (None: the contents is not in two columns), measured with PAGES,
     the entries' page numbers, or else one digit each (as WeasyPrint lays a page out before it knows where its
     links lead); each measurement is kept by the renderer."""
-    if plan.options.variant != "standard" or plan.urgent_first:
-        return None
+    if plan.options.variant != "standard" or plan.urgent_first or not project.find("templates", MEASURE_TEMPLATE):
+        return None  # a project's own copy of templates/ from before this file: one list in CSS columns
     sheets = stylesheet_names(plan.options, project)
     html = render_html(plan, project, link_styles=False, slot=None, template=MEASURE_TEMPLATE, contents_pages=pages)
     key = ("contents cut", html, *sheets)  # the list's words and numbers, language, paper and stylesheets
