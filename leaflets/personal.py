@@ -69,14 +69,23 @@ def _reused(plan: LeafletPlan, project: Project, renderer: Any) -> bytes | None:
     generic, generic_map, cut = _generic_layout(plan, project, renderer, first)
     for fit in range(LAST_FIT):  # fixed-height steps only: a growing slot moves the pages
         slot = cover_slot(plan.details, fit)
-        short = short_document(_html(plan, project, slot, cut), generic_map)
-        if short is None:
-            return None
-        document = renderer.layout(short.html, base_url, sheets)
-        if slot is not None and slot_overflows(document):
-            continue
-        pages = join(generic, generic_map, document, short)
-        return None if pages is None else renderer.write(generic, pages)  # type: ignore[no-any-return]
+        html = _html(plan, project, slot, cut)
+        for trimmed in (True, False) if generic_map.trims is not False else (False,):
+            short = short_document(html, generic_map, trimmed)
+            if short is None:
+                if trimmed:
+                    generic_map.trims = False
+                    continue
+                return None
+            document = renderer.layout(short.html, base_url, sheets)
+            if slot is not None and slot_overflows(document):
+                break  # the next fit step
+            pages = join(generic, generic_map, document, short)
+            if trimmed:
+                generic_map.trims = pages is not None
+                if pages is None:
+                    continue
+            return None if pages is None else renderer.write(generic, pages)  # type: ignore[no-any-return]
     return None
 
 

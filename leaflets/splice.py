@@ -9,6 +9,10 @@ out instead of the whole leaflet: the cover and contents with the sections that 
 one more (so page 1 breaks exactly as in the full leaflet), then one empty page for each page in
 between (carrying the anchors the contents' page numbers point to), then the notes, contact box,
 glossary and about box when they show a detail. Its personal pages replace the generic ones.
+When page 1 holds only the cover (what comes next starts on page 2), the short document is shorter still:
+page 1, then one empty page for every page up to the personal tail (the urgent box, contents and first
+section, laid out three times over for their page numbers, are never needed: their pages are reused). A
+generic layout whose page 1 comes out differently that way is remembered and gets the longer form.
 
 `join` checks that the short document has as many pages as the generic one, that page 1 is laid out
 exactly as the generic page 1 outside the slot, and that the later parts start on the same pages;
@@ -28,6 +32,7 @@ TAIL_IDS = ("notes", "contact", "glossary", "about", "card")
 """The parts after the sections, in order."""
 BREAK_IDS = ("notes", "contact", "card")
 """The parts the stylesheet always starts on a new page: a personal tail can start there."""
+_ID = re.compile(r'<[a-zA-Z][^>]*?\sid="([^"]+)"')
 _GAP_CSS = "<style>.reuse-gap { break-before: page; }</style>\n</head>"
 
 
@@ -40,6 +45,8 @@ class PageMap:
     anchors: dict[str, int] = field(default_factory=dict)
     last_page: dict[str, int] = field(default_factory=dict)
     detail_pages: tuple[int, ...] = ()
+    trims: bool | None = None
+    """Whether the trimmed short document (page 1 only, then empty pages) matched this layout; None: not tried."""
 
 
 @dataclass(frozen=True)
@@ -71,8 +78,9 @@ def page_map(document: Any, other: Any = None) -> PageMap:
     return found
 
 
-def short_document(html: str, generic: PageMap) -> ShortDocument | None:
-    """The short document for HTML (the full personalised leaflet), or None if its shape is unexpected."""
+def short_document(html: str, generic: PageMap, trimmed: bool = False) -> ShortDocument | None:
+    """The short document for HTML (the full personalised leaflet), or None if its shape is unexpected;
+    TRIMMED: only what page 1 holds, then empty pages (None when page 1 does not end where an element starts)."""
     sections = [(match.start(), match.group(1)) for match in _SECTION.finditer(html)]
     main_end = html.find("</main>")
     body_end = html.rfind("</body>")
@@ -86,11 +94,19 @@ def short_document(html: str, generic: PageMap) -> ShortDocument | None:
     if tail is None:
         return None
     tail_start, tail_html = tail
+    if any(0 < page < tail_start for page in generic.detail_pages):
+        return None  # a detail on a page that is reused: this template shows details where reuse cannot
+    personal = (0, *range(tail_start, generic.count))
+    if trimmed:
+        body = _trimmed_body(html, generic, main_end, tail_start, tail_ids)
+        if body is None:
+            return None
+        short = body + "\n" + html[main_end:html.find("<", main_end + 1)] + tail_html
+        short = short.replace("</head>", _GAP_CSS, 1) + html[body_end:]
+        return ShortDocument(short, personal, tail_start if tail_html else None)
     front = sum(1 for ident in ids if generic.anchors[ident] == 0) + 1  # and one more: page 1 breaks alike
     front = min(front, len(ids))
     front_end = generic.last_page[ids[front - 1]]
-    if any(0 < page < tail_start for page in generic.detail_pages):
-        return None  # a detail on a page that is reused: this template shows details where reuse cannot
     if front_end >= tail_start:
         return None  # a short leaflet: nothing in between to reuse
     later = ids[front:] + [i for i in tail_ids if generic.anchors[i] < tail_start]
@@ -106,8 +122,28 @@ def short_document(html: str, generic: PageMap) -> ShortDocument | None:
     front_html = html[:sections[front][0]] if front < len(sections) else html[:main_end]
     short = front_html + "\n".join(gaps) + "\n" + html[main_end:html.find("<", main_end + 1)] + tail_html
     short = short.replace("</head>", _GAP_CSS, 1) + html[body_end:]
-    personal = (0, *range(tail_start, generic.count))
     return ShortDocument(short, personal, tail_start if tail_html else None)
+
+
+def _trimmed_body(html: str, generic: PageMap, main_end: int, tail_start: int, tail_ids: list[str]) -> str | None:
+    """The HTML up to the first element the generic layout starts on page 2, then an empty page (with the
+    anchors the generic layout has there) for each page before the tail; None if page 1 cannot end there."""
+    found = [(match.start(), match.group(1)) for match in _ID.finditer(html, 0, main_end)]
+    cut = next((start for start, ident in found if generic.anchors.get(ident, 0) >= 1), None)
+    if cut is None:
+        return None
+    later = [ident for start, ident in found if start >= cut and ident in generic.anchors]
+    later += [ident for ident in tail_ids if generic.anchors[ident] < tail_start]
+    by_page: dict[int, list[str]] = {}
+    for ident in dict.fromkeys(later):
+        by_page.setdefault(generic.anchors[ident], []).append(ident)
+    if any(not 0 < page < tail_start for page in by_page):
+        return None  # something after the cut is on page 1 (or in the tail): page 1 would not end at the cut
+    gaps = []
+    for page in range(1, tail_start):
+        gaps.append('<div class="reuse-gap"></div>')
+        gaps.extend(f'<div id="{ident}"></div>' for ident in by_page.get(page, []))
+    return html[:cut] + "\n".join(gaps)
 
 
 def _tail_start(html: str, generic: PageMap, tail_ids: list[str]) -> tuple[int, str] | None:

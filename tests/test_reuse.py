@@ -12,6 +12,7 @@ from leaflets.library import Library
 from leaflets.plan import plan_leaflet
 from leaflets.project import Project
 from leaflets.schema import Details
+from leaflets.splice import PageMap, short_document
 from leaflets.variants import PrintOptions
 from tests.conftest import REPO, pdf_text
 
@@ -105,3 +106,40 @@ def test_a_long_cover_puts_the_urgent_box_first_the_same_way_with_reuse() -> Non
     assert full.plan.urgent_first and reused.plan.urgent_first
     assert reused.files == full.files
     assert personal.stats["reused"] == before["reused"] + 1 and personal.stats["full"] == before["full"]
+
+
+def test_the_short_layout_is_page_one_then_empty_pages_and_the_longer_form_gives_the_same_bytes() -> None:
+    """A warm worker lays out only page 1 (then empty pages up to the tail); a layout that refused that
+    form gets the longer one (cover to first section), and both join into the full render's bytes."""
+    renderer = get_renderer(PROJECT)
+    plan = plan_leaflet(LIBRARY, LIBRARY.recipe("immunotherapy"), details=Details(**PEOPLE[0]))
+    full = personal.full_pdf(plan, PROJECT, renderer)
+    assert personal.personal_pdf(plan, PROJECT, renderer, reuse=True) == full
+    [(_, generic_map, _)] = [entry for key, entry in personal._generic.items() if key[0] == "immunotherapy"
+                             and key[2] == "standard"]
+    assert generic_map.trims is True
+    generic_map.trims = False
+    before = dict(personal.stats)
+    assert personal.personal_pdf(plan, PROJECT, renderer, reuse=True) == full
+    assert personal.stats["reused"] == before["reused"] + 1 and generic_map.trims is False
+
+
+def test_a_trimmed_short_document_keeps_page_one_and_puts_each_anchor_on_its_page() -> None:
+    html = ('<html><head></head><body><header class="cover" id="cover">Cover</header><main>'
+            '<aside id="urgent">Call</aside><nav id="contents">Contents</nav>'
+            '<section class="content-section" id="s-one">One</section>'
+            '<section class="content-section" id="s-two">Two</section></main>'
+            '<section id="notes">Notes</section></body></html>')
+    generic = PageMap(5, anchors={"cover": 0, "urgent": 1, "contents": 1, "s-one": 2, "s-two": 3, "notes": 4},
+                      last_page={"s-one": 2, "s-two": 3}, detail_pages=(0,))
+    short = short_document(html, generic, trimmed=True)
+    assert short is not None and short.personal_pages == (0,)
+    body = short.html[short.html.index("<body>"):]
+    assert body.startswith('<body><header class="cover" id="cover">Cover</header><main><div class="reuse-gap">')
+    assert "Call" not in body and "Contents" not in body and "One" not in body
+    pages = body.split('<div class="reuse-gap"></div>')[1:]
+    assert [re.findall(r'id="([^"]+)"', page) for page in pages] == [["urgent", "contents"], ["s-one"], ["s-two"],
+                                                                      ["notes"]]
+    moved = PageMap(5, anchors={**generic.anchors, "contents": 0}, last_page=generic.last_page, detail_pages=(0,))
+    assert short_document(html, moved, trimmed=True) is None  # something after the cut is on page 1
+    assert short_document(html, moved) is not None  # the longer form still applies
