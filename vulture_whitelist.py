@@ -69,3 +69,7 @@ _.underline_position
 _.strikethrough_position
 _.underline_thickness
 _.strikethrough_thickness
+
+# Set on WeasyPrint Page objects and read back through page.__dict__ (leaflets/page_replay.py).
+_._leaflets_replay  # render.py: a cached layout's page, drawn once and replayed after
+_._leaflets_drawing  # page_replay.py: what drawing the page left behind

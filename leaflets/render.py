@@ -268,6 +268,7 @@ class Renderer:
         self.styles = (styles,) if isinstance(styles, Path) else styles
         self.font_config = FontConfiguration()
         _share_pango_contexts()
+        _install_page_replay()
         self.fetcher = make_fetcher(allowed)
         self._css: dict[str, weasyprint.CSS] = {}
         self._image_cache: dict[str, Any] = {}
@@ -323,6 +324,8 @@ class Renderer:
         """Write a Document (or a Document made of PAGES, maybe from several Documents) as PDF/UA-1 bytes."""
         with _plain_errors():
             if pages is not None:
+                for page in set(document.pages).intersection(pages):
+                    page._leaflets_replay = True  # a cached layout's page: drawn once, replayed after
                 document = document.copy(pages)
             _GLYPHS.missing().clear()  # WeasyPrint reports .notdef glyphs while drawing, inside write_pdf
             pdf: bytes = document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=True)
@@ -413,6 +416,21 @@ def _share_pango_contexts() -> None:
     setup.shares_contexts = True  # type: ignore[attr-defined]
     setup.original = line_break.Layout.setup  # type: ignore[attr-defined]
     line_break.Layout.setup = setup
+
+
+def _install_page_replay() -> None:
+    """Hand WeasyPrint's writer pieces to page_replay, which keeps what reused pages draw (same bytes)."""
+    import pydyf
+    from weasyprint.document import Page
+    from weasyprint.pdf.fonts import Font
+    from weasyprint.pdf.stream import Stream
+    from weasyprint.text.fonts import get_pango_font_key
+
+    from . import page_replay
+
+    page_replay.install(Page, {"Stream": Stream, "Font": Font, "get_pango_font_key": get_pango_font_key,
+                               "to_bytes": pydyf._to_bytes, "Dictionary": pydyf.Dictionary, "Array": pydyf.Array,
+                               "PydyfStream": pydyf.Stream})
 
 
 def _quiet_weasyprint() -> None:
