@@ -187,7 +187,8 @@ def _copy(value: Any, memo: dict[int, Any]) -> Any:
         raise _NotKept
     memo[id(value)] = copied
     if isinstance(copied, pydyf_stream):
-        copied.stream = [_copy(item, memo) for item in value.stream]
+        to_bytes = _weasy["to_bytes"]  # operators as the bytes they are written as: nothing in them is numbered
+        copied.stream = [b"\n".join(to_bytes(item) for item in value.stream)] if value.stream else []
         copied.extra = _copy(value.extra, memo)
     elif isinstance(copied, dict):
         copied.update((key, _copy(item, memo)) for key, item in value.items())

@@ -33,7 +33,14 @@ TAIL_IDS = ("notes", "contact", "glossary", "about", "card")
 BREAK_IDS = ("notes", "contact", "card")
 """The parts the stylesheet always starts on a new page: a personal tail can start there."""
 _ID = re.compile(r'<[a-zA-Z][^>]*?\sid="([^"]+)"')
-_GAP_CSS = "<style>.reuse-gap { break-before: page; }</style>\n</head>"
+_MARGIN_BOXES = ("top-left-corner", "top-left", "top-center", "top-right", "top-right-corner", "right-top",
+                 "right-middle", "right-bottom", "bottom-right-corner", "bottom-right", "bottom-center",
+                 "bottom-left", "bottom-left-corner", "left-bottom", "left-middle", "left-top")
+_GAP_CSS = ("<style>.reuse-gaps { page: reuse-gap; } .reuse-gap { break-before: page; }\n"
+            "@page reuse-gap { " + " ".join(f"@{box} {{ content: none; }}" for box in _MARGIN_BOXES) + " }\n"
+            "</style>\n</head>")
+"""The empty pages are a named page without headers and footers: they are never printed, and laying out
+each one's page numbers and title was about a fifth of the short layout."""
 
 
 @dataclass
@@ -116,9 +123,7 @@ def short_document(html: str, generic: PageMap, trimmed: bool = False) -> ShortD
     if any(page < front_end for page in by_page):
         return None
     gaps = [f'<div id="{ident}"></div>' for ident in by_page.get(front_end, [])]
-    for page in range(front_end + 1, tail_start):
-        gaps.append('<div class="reuse-gap"></div>')
-        gaps.extend(f'<div id="{ident}"></div>' for ident in by_page.get(page, []))
+    gaps.append(_empty_pages(front_end + 1, tail_start, by_page))
     front_html = html[:sections[front][0]] if front < len(sections) else html[:main_end]
     short = front_html + "\n".join(gaps) + "\n" + html[main_end:html.find("<", main_end + 1)] + tail_html
     short = short.replace("</head>", _GAP_CSS, 1) + html[body_end:]
@@ -139,11 +144,18 @@ def _trimmed_body(html: str, generic: PageMap, main_end: int, tail_start: int, t
         by_page.setdefault(generic.anchors[ident], []).append(ident)
     if any(not 0 < page < tail_start for page in by_page):
         return None  # something after the cut is on page 1 (or in the tail): page 1 would not end at the cut
-    gaps = []
-    for page in range(1, tail_start):
+    return html[:cut] + _empty_pages(1, tail_start, by_page)
+
+
+def _empty_pages(first: int, end: int, anchors: dict[int, list[str]]) -> str:
+    """One empty page for each page from FIRST to before END, each with the anchors the generic layout has there."""
+    if first >= end:
+        return ""
+    gaps = ['<div class="reuse-gaps">']
+    for page in range(first, end):
         gaps.append('<div class="reuse-gap"></div>')
-        gaps.extend(f'<div id="{ident}"></div>' for ident in by_page.get(page, []))
-    return html[:cut] + "\n".join(gaps)
+        gaps.extend(f'<div id="{ident}"></div>' for ident in anchors.get(page, []))
+    return "\n".join([*gaps, "</div>"])
 
 
 def _tail_start(html: str, generic: PageMap, tail_ids: list[str]) -> tuple[int, str] | None:
