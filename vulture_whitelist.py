@@ -73,3 +73,6 @@ _.strikethrough_thickness
 # Set on WeasyPrint Page objects and read back through page.__dict__ (leaflets/page_replay.py).
 _._leaflets_replay  # render.py: a cached layout's page, drawn once and replayed after
 _._leaflets_drawing  # page_replay.py: what drawing the page left behind
+_._leaflets_generic  # page_replay.py: a stream drawn from a generic page, read by pdf_objects.py
+_.originals  # pdf_objects.py: pydyf's own write and data, for tests/test_pdf_objects.py
+_.keeps_objects  # pdf_objects.py: installed once per process

@@ -151,9 +151,13 @@ def replay(drawing: Drawing, stream: Any) -> bool:
         return False
     if drawing.operators:
         stream.stream.append(drawing.operators)
+    stream._leaflets_generic = True  # no detail in it: pdf_objects.py may keep its compressed bytes
     memo: dict[int, Any] = {}
     for kind, name, value in drawing.resources:
         stream._resources[kind][name] = _copy(value, memo)
+    for copied in memo.values():
+        if isinstance(copied, _weasy["PydyfStream"]):
+            copied._leaflets_generic = True
     for box, entry in drawing.tags:
         stream._tags[box] = dict(entry)
     for key, source, widths, texts in drawing.fonts:

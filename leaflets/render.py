@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import unquote, urlsplit
 
+from . import pdf_objects
 from .errors import LeafletError, RenderError
 from .layers import served_file
 
@@ -269,6 +270,7 @@ class Renderer:
         self.font_config = FontConfiguration()
         _share_pango_contexts()
         _install_page_replay()
+        pdf_objects.install()
         self.fetcher = make_fetcher(allowed)
         self._css: dict[str, weasyprint.CSS] = {}
         self._image_cache: dict[str, Any] = {}

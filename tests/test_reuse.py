@@ -134,7 +134,8 @@ def test_a_trimmed_short_document_keeps_page_one_and_puts_each_anchor_on_its_pag
     short = short_document(html, generic, trimmed=True)
     assert short is not None and short.personal_pages == (0,)
     body = short.html[short.html.index("<body>"):]
-    assert body.startswith('<body><header class="cover" id="cover">Cover</header><main><div class="reuse-gaps">\n<div class="reuse-gap">')
+    assert body.startswith('<body><header class="cover" id="cover">Cover</header><main>'
+                           '<div class="reuse-gaps">\n<div class="reuse-gap">')
     assert "Call" not in body and "Contents" not in body and "One" not in body
     pages = body.split('<div class="reuse-gap"></div>')[1:]
     assert [re.findall(r'id="([^"]+)"', page) for page in pages] == [["urgent", "contents"], ["s-one"], ["s-two"],
