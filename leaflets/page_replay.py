@@ -117,11 +117,11 @@ def record(original_paint: Any, page: Any, stream: Any, scale: float) -> Drawing
             or any(source is None for _, source, _, _ in fonts) or tuple(stream._images) != before[2]:
         return None
     try:
-        resources = []
+        resources, memo = [], {}  # one memo: a mask's form is both a graphics state's and an XObject
         for kind, names in zip(RESOURCE_KINDS, before[3:], strict=True):
             for name, value in stream._resources[kind].items():
                 if name not in names:
-                    resources.append((kind, name, _copy(value, {})))
+                    resources.append((kind, name, _copy(value, memo)))
         tags = [(box, dict(entry)) for box, entry in list(stream._tags.items())[tags_before:]]
         to_bytes = _weasy["to_bytes"]
         operators = b"\n".join(to_bytes(item) for item in stream.stream[start:])

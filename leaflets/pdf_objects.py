@@ -23,6 +23,7 @@ COMPRESSED_BYTES = 24 * 2**20
 
 _compressed: OrderedDict[bytes, bytes] = OrderedDict()
 _kept = [0]
+_lock = threading.Lock()
 _writing = threading.local()
 stats = {"compressed": 0, "reused": 0}
 """How generic streams were compressed in this process (for tests and benchmarks)."""
@@ -75,18 +76,21 @@ def install() -> None:
 def _compress(content: bytes, generic: bool) -> bytes:
     """CONTENT deflated as pydyf does it; a GENERIC stream's result kept for the next PDF."""
     if generic:
-        found = _compressed.get(content)
-        if found is not None:
-            _compressed.move_to_end(content)
-            stats["reused"] += 1
-            return found
+        with _lock:
+            found = _compressed.get(content)
+            if found is not None:
+                _compressed.move_to_end(content)
+                stats["reused"] += 1
+                return found
     compressor = zlib.compressobj(level=9)
     result = compressor.compress(content) + compressor.flush()
     if generic:
-        stats["compressed"] += 1
-        _compressed[content] = result
-        _kept[0] += len(content) + len(result)
-        while _kept[0] > COMPRESSED_BYTES and _compressed:
-            old, old_result = _compressed.popitem(last=False)
-            _kept[0] -= len(old) + len(old_result)
+        with _lock:
+            stats["compressed"] += 1
+            if content not in _compressed:
+                _kept[0] += len(content) + len(result)
+            _compressed[content] = result
+            while _kept[0] > COMPRESSED_BYTES and _compressed:
+                old, old_result = _compressed.popitem(last=False)
+                _kept[0] -= len(old) + len(old_result)
     return result

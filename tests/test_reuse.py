@@ -14,7 +14,7 @@ from leaflets.project import Project
 from leaflets.schema import Details
 from leaflets.splice import PageMap, short_document
 from leaflets.variants import PrintOptions
-from tests.conftest import REPO, pdf_text
+from tests.conftest import REPO, pdf_text, section_text
 
 PROJECT = Project(REPO)
 LIBRARY = Library(PROJECT)
@@ -159,3 +159,31 @@ def test_reused_pages_are_drawn_once_then_replayed_with_the_same_bytes() -> None
         assert reused == personal.full_pdf(plan, PROJECT, renderer)
     recorded = page_replay.stats["recorded"] - before["recorded"]
     assert recorded > 0 and page_replay.stats["replayed"] - before["replayed"] >= 2 * recorded
+
+
+GRADIENT_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="240" height="60"><defs><linearGradient id="fade">'
+                '<stop offset="0" stop-color="#0b4f6c" stop-opacity="0.2"/><stop offset="1" stop-color="#0b4f6c"/>'
+                '</linearGradient></defs><rect width="240" height="60" fill="url(#fade)"/></svg>')
+
+
+def test_a_replayed_page_with_a_see_through_picture_gives_the_same_bytes(make_project) -> None:
+    """A gradient that fades out is drawn through a mask: a form that is both a graphics state's and an
+    XObject. Its replay must keep it one object, as drawing does."""
+    from leaflets import page_replay
+
+    words = "Your team will check how you are and help you plan what comes next. " * 14
+    files = {f"content/sections/part-{n}.md": section_text(f"Part {n}", "\n\n".join([words] * 4)) for n in range(5)}
+    files["content/images/fade.svg"] = GRADIENT_SVG
+    files["content/sections/part-2.md"] = section_text("Part 2", f"{words}\n\n![A fading bar](content/images/fade.svg)"
+                                                                 f"\n\n{words}")
+    files["content/leaflets/long.yaml"] = "title: A long leaflet\nsections: [part-0, part-1, part-2, part-3, part-4]\n"
+    project = Project(make_project(files))
+    library = Library(project)
+    renderer = get_renderer(project)
+    before = dict(page_replay.stats)
+    for name in ("Zoë Ångström", "Ama Mensah", "Nguyễn Thị Minh Khai"):
+        plan = plan_leaflet(library, library.recipe("long"), details=Details(patient_name=name))
+        assert personal.personal_pdf(plan, project, renderer, reuse=True) == personal.full_pdf(plan, project, renderer)
+    recorded = page_replay.stats["recorded"] - before["recorded"]
+    assert recorded >= 3 and page_replay.stats["drawn"] == before["drawn"]
+    assert page_replay.stats["replayed"] - before["replayed"] == 2 * recorded
