@@ -76,3 +76,5 @@ _._leaflets_drawing  # page_replay.py: what drawing the page left behind
 _._leaflets_generic  # page_replay.py: a stream drawn from a generic page, read by pdf_objects.py
 _.originals  # pdf_objects.py: pydyf's own write and data, for tests/test_pdf_objects.py
 _.keeps_objects  # pdf_objects.py: installed once per process
+_.handle_starttag  # html_outline.py: HTMLParser calls it
+_.handle_startendtag  # html_outline.py: HTMLParser calls it

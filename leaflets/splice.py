@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .html_outline import top_level_parts
 from .slots import SLOT_CLASS, walk
 
 _SECTION = re.compile(r'<section class="content-section" id="(s-[^"]+)"')
@@ -131,13 +132,25 @@ def short_document(html: str, generic: PageMap, trimmed: bool = False) -> ShortD
 
 
 def _trimmed_body(html: str, generic: PageMap, main_end: int, tail_start: int, tail_ids: list[str]) -> str | None:
-    """The HTML up to the first element the generic layout starts on page 2, then an empty page (with the
-    anchors the generic layout has there) for each page before the tail; None if page 1 cannot end there."""
-    found = [(match.start(), match.group(1)) for match in _ID.finditer(html, 0, main_end)]
-    cut = next((start for start, ident in found if generic.anchors.get(ident, 0) >= 1), None)
+    """The HTML up to the first top-level part the generic layout starts on page 2, then an empty page (with
+    the anchors the generic layout has there) for each page before the tail; None if page 1 cannot end there.
+
+    Only a whole part is cut away (a child of <body>, or of <main>), so nothing after the cut lands inside
+    an element left open; a part before the cut that reaches page 2 means page 1 does not end between parts."""
+    parts = top_level_parts(html, main_end)
+    if parts is None:
+        return None
+    cut = None
+    for part in parts:
+        pages = [generic.anchors[ident] for ident in part.ids if ident in generic.anchors]
+        if pages and min(pages) >= 1:
+            cut = part.start
+            break
+        if pages and max(pages) >= 1:
+            return None  # this part runs from page 1 onto page 2
     if cut is None:
         return None
-    later = [ident for start, ident in found if start >= cut and ident in generic.anchors]
+    later = [ident for ident in _ID.findall(html, cut, main_end) if ident in generic.anchors]
     later += [ident for ident in tail_ids if generic.anchors[ident] < tail_start]
     by_page: dict[int, list[str]] = {}
     for ident in dict.fromkeys(later):

@@ -187,3 +187,23 @@ def test_a_replayed_page_with_a_see_through_picture_gives_the_same_bytes(make_pr
     recorded = page_replay.stats["recorded"] - before["recorded"]
     assert recorded >= 3 and page_replay.stats["drawn"] == before["drawn"]
     assert page_replay.stats["replayed"] - before["replayed"] == 2 * recorded
+
+
+def test_a_trimmed_short_document_cuts_only_between_whole_parts() -> None:
+    """The contents heading is on page 2 but its list starts on page 1's box: the cut is before the whole
+    <nav>, never inside it (the card laid out inside an open <nav> came out indented)."""
+    html = ('<html><head></head><body><header class="cover" id="cover">Cover</header>'
+            '<nav class="contents"><h2 id="contents-heading">In this leaflet</h2><ol><li>One</li></ol></nav>'
+            '<main><section class="content-section" id="s-one"><p>One</p></section></main>'
+            '<section class="cut-out" id="card">Card</section></body></html>')
+    generic = PageMap(4, anchors={"cover": 0, "contents-heading": 1, "s-one": 2, "card": 3},
+                      last_page={"s-one": 2}, detail_pages=(0, 3))
+    short = short_document(html, generic, trimmed=True)
+    assert short is not None and short.personal_pages == (0, 3)
+    body = short.html[short.html.index("<body>"):]
+    assert body.startswith('<body><header class="cover" id="cover">Cover</header><div class="reuse-gaps">')
+    assert "<nav" not in body and '<section class="cut-out" id="card">Card</section>' in body
+    split = PageMap(4, anchors={"cover": 0, "contents-heading": 0, "s-one": 2, "card": 3},
+                    last_page={"s-one": 2}, detail_pages=(0, 3))
+    split.anchors["s-one-end"] = 1
+    assert short_document(html.replace("<li>One</li>", '<li id="s-one-end">One</li>'), split, trimmed=True) is None
