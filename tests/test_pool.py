@@ -159,3 +159,14 @@ def test_workers_start_and_work_while_the_callers_threads_hold_locks() -> None:
             assert pool.submit(_takes_the_held_lock).result(timeout=30) is True
         finally:
             pool.close(kill=True)
+
+
+def test_tasks_with_one_affinity_go_to_the_worker_that_ran_one_before() -> None:
+    """A batch's rows of one leaflet go to the worker keeping its generic layout; another leaflet's rows
+    to the other worker, not shared out in turn (each worker would lay out both leaflets)."""
+    with RenderPool(workers=2, seconds=10.0) as pool:
+        gates = [pool.submit(_sleep, 0.5) for _ in range(2)]  # both workers busy while the rows are queued
+        rows = [(key, pool.submit(_sleep, 0.3, affinity=key)) for key in ("bone", "brain") for _ in range(3)]
+        assert len({gate.result() for gate in gates}) == 2
+        pids = {key: {future.result() for k, future in rows if k == key} for key in ("bone", "brain")}
+    assert len(pids["bone"]) == 1 and len(pids["brain"]) == 1 and pids["bone"] != pids["brain"]

@@ -169,13 +169,21 @@ def run_pool(
 def _collect(pool: RenderPool, pending: list[JobRecord], runner: Callable[[BatchJob], JobOutcome],
              collector: _Collector) -> None:
     """Queue every job, longest first (a short tail), and apply outcomes as they arrive."""
-    futures = {pool.submit(runner, record.job, priority=rank): record.job.index
+    futures = {pool.submit(runner, record.job, priority=rank, affinity=_affinity(record.job)): record.job.index
                for rank, record in enumerate(sorted(pending, key=lambda r: -r.weight))}
     waiting = set(futures)
     while waiting:
         done, waiting = wait(waiting, timeout=0.2, return_when=FIRST_COMPLETED)
         for future in done:
             collector.apply(_outcome(future, futures[future]))
+
+
+def _affinity(job: BatchJob) -> tuple[Any, ...] | None:
+    """Rows that reuse one generic layout go to the worker that has it (None: nothing to share)."""
+    if not job.reuse:
+        return None
+    return (job.leaflet, job.site, job.variant, job.paper, job.language, job.output_format,
+            tuple(sorted(key for key, value in job.details.items() if value)))
 
 
 def _outcome(future: Future[JobOutcome], index: int) -> JobOutcome:

@@ -10,6 +10,7 @@ import os
 import signal
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -21,6 +22,9 @@ from .forkserver import ForkServer
 log = logging.getLogger("leaflets")
 
 MAX_TASKS_PER_WORKER = 200
+"""A worker is replaced after this many tasks, so nothing WeasyPrint keeps can build up."""
+AFFINITY_KEYS = 12
+"""Keys a worker is remembered for: as many as the generic layouts it keeps (personal.GENERIC_LAYOUTS)."""
 """A worker is replaced after this many tasks, so nothing WeasyPrint keeps can build up."""
 STOP_SECONDS = 5.0
 """How long a retiring worker may take to exit before it is killed."""
@@ -53,6 +57,7 @@ class _Task:
     args: tuple[Any, ...] = field(compare=False)
     seconds: float = field(compare=False)
     future: Future[Any] = field(compare=False)
+    affinity: Any = field(default=None, compare=False)
 
 
 @dataclass
@@ -106,6 +111,7 @@ class RenderPool:
         self._sequence = itertools.count()
         self._ready = threading.Condition()
         self._workers: list[_Worker | None] = [None] * self.size
+        self._keys: list[OrderedDict[Any, None]] = [OrderedDict() for _ in range(self.size)]
         self._threads: list[threading.Thread] = []
         self._closed = False
         self._started = False
@@ -130,6 +136,7 @@ class RenderPool:
                 return self
             if workers is not None:
                 self.size = workers
+                self._keys = [OrderedDict() for _ in range(self.size)]
             self._workers = [self._fork() for _ in range(self.size)]
             for slot in range(self.size):
                 thread = threading.Thread(target=self._serve, args=(slot,), name=f"leaflets-pool-{slot}", daemon=True)
@@ -139,8 +146,11 @@ class RenderPool:
         return self
 
     def submit(self, function: Callable[..., Any], *args: Any, priority: int = 0,
-               seconds: float | None = None) -> Future[Any]:
-        """Queue FUNCTION(*ARGS) for a worker; PoolBusy if the queue is full (background tasks never are)."""
+               seconds: float | None = None, affinity: Any = None) -> Future[Any]:
+        """Queue FUNCTION(*ARGS) for a worker; PoolBusy if the queue is full (background tasks never are).
+
+        Tasks with the same AFFINITY go to the worker that ran one before, when it is free: a batch's rows
+        of one leaflet reuse the generic layout that worker keeps instead of each worker making its own."""
         if not self._started:
             self.start()
         future: Future[Any] = Future()
@@ -151,7 +161,7 @@ class RenderPool:
                 waiting = sum(1 for task in self._heap if task.priority == 0)
                 if waiting >= self.queue_limit:
                     raise PoolBusy(self.retry_after(waiting))
-            task = _Task(priority, next(self._sequence), function, args, seconds or self.seconds, future)
+            task = _Task(priority, next(self._sequence), function, args, seconds or self.seconds, future, affinity)
             heapq.heappush(self._heap, task)
             self._ready.notify()
         return future
@@ -200,22 +210,47 @@ class RenderPool:
     def __exit__(self, *exc: object) -> None:
         self.close(kill=exc[0] is not None)
 
-    def _fork(self) -> _Worker:
+    def _fork(self, slot: int | None = None) -> _Worker:
+        """A new worker (in SLOT: it starts with no generic layouts, so no keys)."""
         assert self._server is not None
+        if slot is not None:
+            with self._ready:
+                self._keys[slot].clear()
         pid, conn = self._server.fork()
         return _Worker(pid, conn)
 
-    def _next(self) -> _Task | None:
+    def _next(self, slot: int) -> _Task | None:
         with self._ready:
             while not self._heap and not self._closed:
                 self._ready.wait()
             if not self._heap:
                 return None
             self.running += 1
+            task = self._choose(slot)
+            if task.affinity is not None:
+                keys = self._keys[slot]
+                keys[task.affinity] = None
+                keys.move_to_end(task.affinity)
+                while len(keys) > AFFINITY_KEYS:
+                    keys.popitem(last=False)
+            return task
+
+    def _choose(self, slot: int) -> _Task:
+        """The first task in order, unless tasks have affinities: then one of this worker's keys first, else
+        one no other worker has (so new keys spread), else the first (a free worker never waits)."""
+        if not any(task.affinity is not None for task in self._heap):
             return heapq.heappop(self._heap)
+        ordered = sorted(self._heap)
+        mine = self._keys[slot]
+        others = {key for number, keys in enumerate(self._keys) if number != slot for key in keys}
+        task = next((t for t in ordered if t.affinity is not None and t.affinity in mine), None) \
+            or next((t for t in ordered if t.affinity is None or t.affinity not in others), None) or ordered[0]
+        self._heap.remove(task)
+        heapq.heapify(self._heap)
+        return task
 
     def _serve(self, slot: int) -> None:
-        while (task := self._next()) is not None:
+        while (task := self._next(slot)) is not None:
             if not task.future.set_running_or_notify_cancel():
                 with self._ready:
                     self.running -= 1
@@ -224,7 +259,7 @@ class RenderPool:
             if worker is None or not worker.is_alive():
                 if worker is not None:
                     self._retire(worker)
-                worker = self._workers[slot] = self._fork()
+                worker = self._workers[slot] = self._fork(slot)
             try:
                 self._run(slot, worker, task)
             finally:
@@ -241,7 +276,7 @@ class RenderPool:
         if reply is None:
             worker.kill()
             self._retire(worker)
-            self._workers[slot] = None if self._closed else self._fork()
+            self._workers[slot] = None if self._closed else self._fork(slot)
             if not answered:
                 self.timed_out += 1
                 task.future.set_exception(RenderError(TIMED_OUT.format(seconds=task.seconds)))
@@ -257,7 +292,7 @@ class RenderPool:
         if worker.tasks >= self.max_tasks and not self._closed:
             self._retire(worker)
             self.retired += 1
-            self._workers[slot] = self._fork()
+            self._workers[slot] = self._fork(slot)
 
     def _retire(self, worker: _Worker) -> None:
         """Ask a worker to exit, kill it if it does not, and reap it."""
