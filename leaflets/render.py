@@ -422,6 +422,8 @@ def _share_pango_contexts() -> None:
 
 def _install_page_replay() -> None:
     """Hand WeasyPrint's writer pieces to page_replay, which keeps what reused pages draw (same bytes)."""
+    if not load_weasyprint().__version__.startswith("70."):
+        return  # page_replay follows WeasyPrint 70's writer; another version draws every page itself
     import pydyf
     from weasyprint.document import Page
     from weasyprint.pdf.fonts import Font

@@ -107,7 +107,9 @@ class RenderPool:
         self._warm = warm
         self._setup = setup
         self._server: ForkServer | None = None
-        self._heap: list[_Task] = []
+        self._queues: dict[Any, list[_Task]] = {}
+        """A heap of waiting tasks per affinity (None: tasks without one), each in priority order."""
+        self._waiting = 0
         self._sequence = itertools.count()
         self._ready = threading.Condition()
         self._workers: list[_Worker | None] = [None] * self.size
@@ -158,11 +160,12 @@ class RenderPool:
             if self._closed:
                 raise RuntimeError("the render pool is closed")
             if self.queue_limit is not None and priority == 0:
-                waiting = sum(1 for task in self._heap if task.priority == 0)
+                waiting = sum(1 for queue in self._queues.values() for task in queue if task.priority == 0)
                 if waiting >= self.queue_limit:
                     raise PoolBusy(self.retry_after(waiting))
             task = _Task(priority, next(self._sequence), function, args, seconds or self.seconds, future, affinity)
-            heapq.heappush(self._heap, task)
+            heapq.heappush(self._queues.setdefault(affinity, []), task)
+            self._waiting += 1
             self._ready.notify()
         return future
 
@@ -176,7 +179,7 @@ class RenderPool:
 
     def queued(self) -> int:
         with self._ready:
-            return len(self._heap)
+            return self._waiting
 
     def stats(self) -> list[tuple[int, int, int | None]]:
         """(pid, tasks done, resident KiB at its last answer) of each live worker."""
@@ -187,9 +190,11 @@ class RenderPool:
         with self._ready:
             self._closed = True
             if kill:
-                for task in self._heap:
-                    task.future.cancel()
-                self._heap.clear()
+                for queue in self._queues.values():
+                    for task in queue:
+                        task.future.cancel()
+                self._queues.clear()
+                self._waiting = 0
             self._ready.notify_all()
         if kill:
             for worker in self._workers:
@@ -221,9 +226,9 @@ class RenderPool:
 
     def _next(self, slot: int) -> _Task | None:
         with self._ready:
-            while not self._heap and not self._closed:
+            while not self._waiting and not self._closed:
                 self._ready.wait()
-            if not self._heap:
+            if not self._waiting:
                 return None
             self.running += 1
             task = self._choose(slot)
@@ -237,16 +242,21 @@ class RenderPool:
 
     def _choose(self, slot: int) -> _Task:
         """The first task in order, unless tasks have affinities: then one of this worker's keys first, else
-        one no other worker has (so new keys spread), else the first (a free worker never waits)."""
-        if not any(task.affinity is not None for task in self._heap):
-            return heapq.heappop(self._heap)
-        ordered = sorted(self._heap)
+        one no other worker has (so new keys spread), else the first (a free worker never waits). Looks at
+        the first task of each affinity only, so a long queue costs no more than a short one."""
+        heads = [queue[0] for queue in self._queues.values() if queue]
         mine = self._keys[slot]
-        others = {key for number, keys in enumerate(self._keys) if number != slot for key in keys}
-        task = next((t for t in ordered if t.affinity is not None and t.affinity in mine), None) \
-            or next((t for t in ordered if t.affinity is None or t.affinity not in others), None) or ordered[0]
-        self._heap.remove(task)
-        heapq.heapify(self._heap)
+        task = min((t for t in heads if t.affinity is not None and t.affinity in mine), default=None)
+        if task is None:
+            others = {key for number, keys in enumerate(self._keys) if number != slot for key in keys}
+            task = min((t for t in heads if t.affinity is None or t.affinity not in others), default=None)
+        if task is None:
+            task = min(heads)
+        queue = self._queues[task.affinity]
+        heapq.heappop(queue)
+        if not queue:
+            del self._queues[task.affinity]
+        self._waiting -= 1
         return task
 
     def _serve(self, slot: int) -> None:
