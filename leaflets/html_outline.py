@@ -3,6 +3,7 @@ starts and ends and the ids inside it, so page reuse cuts the HTML only between 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -25,10 +26,7 @@ class _Outline(HTMLParser):
     def __init__(self, html: str) -> None:
         super().__init__(convert_charrefs=True)
         self.html = html
-        self.line_starts = [0]
-        for number, char in enumerate(html):
-            if char == "\n":
-                self.line_starts.append(number + 1)
+        self.line_starts = [0, *(match.end() for match in re.finditer("\n", html))]
         self.open: list[str] = []
         self.parts: list[Part] = []
         self.unbalanced = False

@@ -96,7 +96,8 @@ def _state(stream: Any) -> tuple[Any, ...]:
 
 def record(original_paint: Any, page: Any, stream: Any, scale: float) -> Drawing | None:
     """Draw PAGE into STREAM as WeasyPrint does, keeping what it left behind (None if it cannot be kept)."""
-    before, start, tags_before = _state(stream), len(stream.stream), len(stream._tags)
+    before = _state(stream)
+    start, tags_before = before[0], before[1]
     real_fonts, page_fonts = stream._fonts, {}
     sources: dict[Any, Any] = {}
     _recording.sources = sources
@@ -108,11 +109,11 @@ def record(original_paint: Any, page: Any, stream: Any, scale: float) -> Drawing
         _recording.sources = None
     fonts = [(key, sources.get(key), list(font.widths.items()), list(font.to_unicode.items()))
              for key, font in page_fonts.items()]
-    for key, font in page_fonts.items():  # as if drawn against the document's own font records
+    for key, _, widths, texts in fonts:  # as if drawn against the document's own font records
         if key not in real_fonts:
-            real_fonts[key] = font
+            real_fonts[key] = page_fonts[key]
         else:
-            _merge(real_fonts[key], fonts_entry(fonts, key))
+            _merge(real_fonts[key], (widths, texts))
     if any(font.missing or font.png or font.svg or font.colr or font.bitmap for font in page_fonts.values()) \
             or any(source is None for _, source, _, _ in fonts) or tuple(stream._images) != before[2]:
         return None
@@ -128,12 +129,6 @@ def record(original_paint: Any, page: Any, stream: Any, scale: float) -> Drawing
     except _NotKept:
         return None
     return Drawing(before, operators, resources, tags, fonts)
-
-
-def fonts_entry(fonts: list[tuple[Any, Any, list[tuple[int, int]], list[tuple[int, str]]]],
-                key: Any) -> tuple[list[tuple[int, int]], list[tuple[int, str]]]:
-    """The glyph widths and texts the page used in the font with KEY."""
-    return next((widths, texts) for k, _, widths, texts in fonts if k == key)
 
 
 def _merge(font: Any, used: tuple[list[tuple[int, int]], list[tuple[int, str]]]) -> None:
@@ -198,7 +193,6 @@ def _copy(value: Any, memo: dict[int, Any]) -> Any:
         copied.update((key, _copy(item, memo)) for key, item in value.items())
     else:
         copied.extend(_copy(item, memo) for item in value)
-    for name in ("id",):
-        if name in value.__dict__:
-            copied.__dict__[name] = value.__dict__[name]
+    if "id" in value.__dict__:  # the resource name WeasyPrint gave it
+        copied.id = value.id
     return copied

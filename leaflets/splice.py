@@ -33,7 +33,6 @@ TAIL_IDS = ("notes", "contact", "glossary", "about", "card")
 """The parts after the sections, in order."""
 BREAK_IDS = ("notes", "contact", "card")
 """The parts the stylesheet always starts on a new page: a personal tail can start there."""
-_ID = re.compile(r'<[a-zA-Z][^>]*?\sid="([^"]+)"')
 _MARGIN_BOXES = ("top-left-corner", "top-left", "top-center", "top-right", "top-right-corner", "right-top",
                  "right-middle", "right-bottom", "bottom-right-corner", "bottom-right", "bottom-center",
                  "bottom-left", "bottom-left-corner", "left-bottom", "left-middle", "left-top")
@@ -150,7 +149,7 @@ def _trimmed_body(html: str, generic: PageMap, main_end: int, tail_start: int, t
             return None  # this part runs from page 1 onto page 2
     if cut is None:
         return None
-    later = [ident for ident in _ID.findall(html, cut, main_end) if ident in generic.anchors]
+    later = [ident for part in parts if part.start >= cut for ident in part.ids if ident in generic.anchors]
     later += [ident for ident in tail_ids if generic.anchors[ident] < tail_start]
     by_page: dict[int, list[str]] = {}
     for ident in dict.fromkeys(later):
