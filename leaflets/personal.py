@@ -10,6 +10,7 @@ from typing import Any
 from .contents_columns import contents_cut, lay_out
 from .document import stylesheet_names
 from .plan import LeafletPlan
+from .pool.child import dropped_kept, keep_for_life
 from .project import Project
 from .render import RENDER_SECONDS, time_limit
 from .slots import LAST_FIT, CoverSlot, cover_slot, slot_overflows, stand_ins
@@ -110,8 +111,10 @@ def _generic_layout(plan: LeafletPlan, project: Project, renderer: Any,
     other = renderer.layout(other_html, project.root.as_uri() + "/", sheets)
     stats["generic"] += 1
     _generic[key] = (document, page_map(document, other), cut)
+    keep_for_life()  # in a pool worker: out of the collection after every later task
     while len(_generic) > GENERIC_LAYOUTS:
         _generic.popitem(last=False)
+        dropped_kept()
     return _generic[key]
 
 

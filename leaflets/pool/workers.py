@@ -25,7 +25,6 @@ MAX_TASKS_PER_WORKER = 200
 """A worker is replaced after this many tasks, so nothing WeasyPrint keeps can build up."""
 AFFINITY_KEYS = 12
 """Keys a worker is remembered for: as many as the generic layouts it keeps (personal.GENERIC_LAYOUTS)."""
-"""A worker is replaced after this many tasks, so nothing WeasyPrint keeps can build up."""
 STOP_SECONDS = 5.0
 """How long a retiring worker may take to exit before it is killed."""
 TIMED_OUT = ("rendering took longer than {seconds:g} seconds and was stopped; split the leaflet into smaller "
@@ -293,13 +292,13 @@ class RenderPool:
             else:
                 task.future.set_exception(RenderError(LOST))
             return
-        status, value, worker.rss_kb = reply
+        status, value, worker.rss_kb, replace_me = reply
         worker.tasks += 1
         if status == "ok":
             task.future.set_result(value)
         else:
             task.future.set_exception(value)
-        if worker.tasks >= self.max_tasks and not self._closed:
+        if (replace_me or worker.tasks >= self.max_tasks) and not self._closed:
             self._retire(worker)
             self.retired += 1
             self._workers[slot] = self._fork(slot)
