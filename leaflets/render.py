@@ -300,11 +300,14 @@ class Renderer:
     def layout(self, html: str, base_url: str, stylesheets: list[str]) -> Any:
         """Lay out HTML into WeasyPrint pages (a Document), without writing the PDF: page reuse joins these."""
         css = [self.stylesheet(name) for name in stylesheets]
-        with _plain_errors():
-            document = self._weasyprint.HTML(string=html, base_url=base_url, url_fetcher=self.fetcher).render(
-                stylesheets=css, font_config=self.font_config, cache=self._image_cache, pdf_variant="pdf/ua-1",
-            )
-            _drop_attachments(document)
+        try:
+            with _plain_errors():
+                document = self._weasyprint.HTML(string=html, base_url=base_url, url_fetcher=self.fetcher).render(
+                    stylesheets=css, font_config=self.font_config, cache=self._image_cache, pdf_variant="pdf/ua-1",
+                )
+                _drop_attachments(document)
+        finally:
+            _forget_svg_pictures(self._image_cache)  # the boxes keep their own; drawing needs no cache
         return document
 
     def list_item_spans(self, html: str, base_url: str, stylesheets: list[str]) -> list[tuple[float, float]]:
@@ -351,6 +354,14 @@ def _plain_errors() -> Iterator[None]:
         ) from None
     except Exception as exc:
         raise RenderError(f"rendering failed: {exc.__class__.__name__}: {exc}") from exc
+
+
+def _forget_svg_pictures(cache: dict[str, Any]) -> None:
+    """Each layout parses its SVG pictures again (a few ms): WeasyPrint's parsed SVG keeps the layout it was
+    loaded in, so a cached one held a whole leaflet's boxes for the worker's life (one per picture, walked
+    by the collection after every task). Raster images keep nothing of a layout and stay cached."""
+    for url in [url for url, image in cache.items() if hasattr(image, "_context")]:
+        del cache[url]
 
 
 def _drop_attachments(document: Any) -> None:
