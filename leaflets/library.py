@@ -257,6 +257,11 @@ class Library:
         return [entry for entry, _, _ in self.glossary_origins.values()]
 
     @cached_property
+    def glossary_matches(self) -> dict[str, list[GlossaryTerm]]:
+        """The glossary terms a leaflet's text uses, by text: every row of a batch plans the same leaflet again."""
+        return {}
+
+    @cached_property
     def drugs(self) -> list[Drug]:
         """The drug table rows; their text may use {{ key }} placeholders (brand names differ by country)."""
         problems = []

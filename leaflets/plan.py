@@ -101,6 +101,19 @@ class LeafletPlan:
         return self.site.file.model_dump_json(exclude={"record"}).encode()
 
 
+GLOSSARY_MATCHES = 64
+"""Leaflet texts whose glossary terms a library remembers (each a few KB of text)."""
+
+
+def _glossary_for(library: Library, text: str) -> list[GlossaryTerm]:
+    matches = library.glossary_matches
+    if text not in matches:
+        if len(matches) >= GLOSSARY_MATCHES:
+            matches.clear()
+        matches[text] = _terms_used(library.glossary, text)
+    return matches[text]
+
+
 def _terms_used(terms: list[GlossaryTerm], text: str) -> list[GlossaryTerm]:
     used = []
     for term in terms:
@@ -199,7 +212,7 @@ def plan_leaflet(
         site=site,
         details=details,
         options=options,
-        glossary=_terms_used(library.glossary, text),
+        glossary=_glossary_for(library, text),
         drugs=[d for d in library.drugs_for(locale) if d.type in drug_types],
         locale=locale,
         red_flags=compile_red_flags(sections),

@@ -270,6 +270,7 @@ class Renderer:
         self.font_config = FontConfiguration()
         _share_pango_contexts()
         _install_page_replay()
+        _skip_gap_page_margins()
         pdf_objects.install()
         self.fetcher = make_fetcher(allowed)
         self._css: dict[str, weasyprint.CSS] = {}
@@ -446,6 +447,26 @@ def _install_page_replay() -> None:
     page_replay.install(Page, {"Stream": Stream, "Font": Font, "get_pango_font_key": get_pango_font_key,
                                "to_bytes": pydyf._to_bytes, "Dictionary": pydyf.Dictionary, "Array": pydyf.Array,
                                "PydyfStream": pydyf.Stream})
+
+
+def _skip_gap_page_margins() -> None:
+    """Page reuse's empty pages (never printed; the stylesheet gives all 16 margin boxes `content: none`) get
+    none made at all: WeasyPrint still made and styled all 16 on each, a tenth of a personalised render."""
+    import weasyprint.layout
+    from weasyprint.layout import page as page_layout
+
+    original = page_layout.make_margin_boxes
+    if getattr(original, "skips_gap_pages", False) or not load_weasyprint().__version__.startswith("70."):
+        return  # once per process; another WeasyPrint lays the empty pages' margins out (the same pages)
+    from .splice import GAP_PAGE
+
+    def make_margin_boxes(context: Any, page: Any, state: Any) -> Iterator[Any]:
+        if page.page_type.name == GAP_PAGE:
+            return iter(())
+        return original(context, page, state)  # type: ignore[no-any-return]
+
+    make_margin_boxes.skips_gap_pages = True  # type: ignore[attr-defined]
+    page_layout.make_margin_boxes = weasyprint.layout.make_margin_boxes = make_margin_boxes  # its caller's name
 
 
 def _quiet_weasyprint() -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from .characters import CONTROL, find_problem
 from .errors import ContentError, Problem
@@ -43,6 +44,7 @@ class Section:
     """For a translation: the English section it translates."""
     stale: bool = False
     """For a translation: the English section has changed since it was translated."""
+    _localised: dict[tuple[Any, ...], Section] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
     def title(self) -> str:
@@ -54,7 +56,14 @@ class Section:
         return read_text(self.path)
 
     def for_locale(self, locale: Locale) -> Section:
-        """This section as LOCALE's readers see it: other locales' blocks dropped, placeholders filled."""
+        """This section as LOCALE's readers see it: other locales' blocks dropped, placeholders filled; made
+        once per locale, so its Markdown is read once however many leaflets (batch rows) use it."""
+        key = (locale.code, locale.path, tuple(sorted(locale.values.items())))
+        if key not in self._localised:
+            self._localised[key] = self._localise(locale)
+        return self._localised[key]
+
+    def _localise(self, locale: Locale) -> Section:
         if problems := self.locale_problems(locale):
             raise ContentError(*problems)
         meta = self.meta

@@ -36,8 +36,10 @@ BREAK_IDS = ("notes", "contact", "card")
 _MARGIN_BOXES = ("top-left-corner", "top-left", "top-center", "top-right", "top-right-corner", "right-top",
                  "right-middle", "right-bottom", "bottom-right-corner", "bottom-right", "bottom-center",
                  "bottom-left", "bottom-left-corner", "left-bottom", "left-middle", "left-top")
-_GAP_CSS = ("<style>.reuse-gaps { page: reuse-gap; } .reuse-gap { break-before: page; }\n"
-            "@page reuse-gap { " + " ".join(f"@{box} {{ content: none; }}" for box in _MARGIN_BOXES) + " }\n"
+GAP_PAGE = "reuse-gap"
+"""The empty pages' page name: never printed; render.py lets WeasyPrint skip their margin boxes."""
+_GAP_CSS = (f"<style>.reuse-gaps {{ page: {GAP_PAGE}; }} .reuse-gap {{ break-before: page; }}\n"
+            f"@page {GAP_PAGE} {{ " + " ".join(f"@{box} {{ content: none; }}" for box in _MARGIN_BOXES) + " }\n"
             "</style>\n</head>")
 """The empty pages are a named page without headers and footers: they are never printed, and laying out
 each one's page numbers and title was about a fifth of the short layout."""
