@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import unquote, urlsplit
 
 from . import pdf_objects
+from .asset_checks import check_image, refuse
 from .errors import LeafletError, RenderError
 from .layers import served_file
 
@@ -25,13 +26,10 @@ log = logging.getLogger("leaflets")
 
 MAX_ASSET_BYTES = 10 * 1024 * 1024
 """An image or font bigger than this is refused: nothing a leaflet needs is that large."""
-MAX_IMAGE_PIXELS = 20_000_000
-"""About 5,000 x 4,000 pixels: more than any printed leaflet needs, small enough to never exhaust memory."""
 RENDER_SECONDS = 60
 """A render that takes longer than this is stopped: a leaflet takes about a second."""
 
 _FONT_SUFFIXES = {".ttf", ".otf", ".woff", ".woff2", ".ttc"}
-_IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 
 
 class MissingGlyphs(RenderError):
@@ -93,10 +91,6 @@ def load_weasyprint() -> Any:
         return weasyprint
 
 
-class _BlockedURL(ValueError):
-    """WeasyPrint catches this, leaves the resource out and goes on."""
-
-
 def make_fetcher(allowed: tuple[Path | tuple[Path, ...], ...]) -> Any:
     """A URLFetcher that serves only files inside ALLOWED folders (or groups of layered folders) and data: URLs."""
     load_weasyprint()
@@ -138,7 +132,7 @@ def make_fetcher(allowed: tuple[Path | tuple[Path, ...], ...]) -> Any:
                 self._refuse(url, f"larger than {MAX_ASSET_BYTES // 2**20} MB: use a smaller file", "not used")
             mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             body = path.read_bytes()
-            _check_image(url, body, mime, self.warned)
+            check_image(url, body, mime, self.warned)
             return URLFetcherResponse(path.as_uri(), body, {"Content-Type": mime})
 
         def _data(self, url: str, headers: Any) -> Any:
@@ -148,76 +142,13 @@ def make_fetcher(allowed: tuple[Path | tuple[Path, ...], ...]) -> Any:
             if len(body) > MAX_ASSET_BYTES:
                 self._refuse(url, f"larger than {MAX_ASSET_BYTES // 2**20} MB: use a smaller file", "not used")
             mime = response.content_type
-            _check_image(url, body, mime, self.warned)
+            check_image(url, body, mime, self.warned)
             return URLFetcherResponse(url, body, {"Content-Type": mime})
 
         def _refuse(self, url: str, why: str, what: str = "not fetched") -> NoReturn:
-            _refuse(url, why, what, self.warned)
+            refuse(url, why, what, self.warned)
 
     return ProjectURLFetcher()
-
-
-def _short(url: str) -> str:
-    if url.startswith("data:"):
-        return url.split(",", 1)[0][:60] + ",..."
-    return url if len(url) <= 120 else url[:40] + "..." + url[-77:]  # keep the file name at the end
-
-
-def _refuse(url: str, why: str, what: str = "not fetched", warned: set[str] | None = None) -> NoReturn:
-    """Warn (once per address and renderer: WeasyPrint may ask again for each leaflet), then refuse it."""
-    if warned is None or url not in warned:
-        if warned is not None:
-            warned.add(url)
-        log.warning("%s: %s (%s)", what, _short(url), why)
-    raise _BlockedURL(f"{what}: {_short(url)}")
-
-
-def _check_image(url: str, body: bytes, mime: str | None, warned: set[str]) -> None:
-    """Refuse, with a warning, an image that is too big or cannot be read (never a silent gap)."""
-    if mime in _IMAGE_TYPES:
-        _check_pixels(url, body, warned)
-    elif mime == "image/svg+xml":
-        _check_svg(url, body, warned)
-
-
-def _check_svg(url: str, body: bytes, warned: set[str]) -> None:
-    """An SVG must be plain, well-formed SVG: XML entities can read other files or expand to gigabytes."""
-    from xml.etree import ElementTree
-
-    unreadable = "not a readable image: save it again as plain SVG, PNG or JPEG"
-    if b"<!ENTITY" in body:
-        _refuse(url, f"{unreadable}; XML entities are not allowed in images", "not used", warned)
-    try:
-        root = ElementTree.fromstring(body)
-    except (ElementTree.ParseError, ValueError):
-        _refuse(url, unreadable, "not used", warned)
-    if root.tag not in ("svg", "{http://www.w3.org/2000/svg}svg"):
-        _refuse(url, unreadable, "not used", warned)
-
-
-def _check_pixels(url: str, body: bytes, warned: set[str] | None = None) -> None:
-    import warnings
-    from io import BytesIO
-
-    from PIL import Image
-
-    too_big = f"the limit is {MAX_IMAGE_PIXELS:,} pixels: make it smaller (2,000 pixels across is plenty for print)"
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # Pillow's DecompressionBombWarning: we refuse those ourselves
-            with Image.open(BytesIO(body)) as image:  # reads the header only
-                width, height = image.size
-    except Image.DecompressionBombError:
-        _refuse(url, f"far too many pixels; {too_big}", "not used", warned)
-    except Exception:
-        _refuse(url, "not a readable image: save it again as PNG or JPEG", "not used", warned)
-    if width * height > MAX_IMAGE_PIXELS:
-        _refuse(
-            url,
-            f"{width}x{height} pixels; {too_big}",
-            "not used",
-            warned,
-        )
 
 
 class _RenderTimeout(BaseException):

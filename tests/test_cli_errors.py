@@ -339,14 +339,14 @@ def test_real_process_with_bytes_that_are_not_utf8_on_the_command_line(make_proj
 
 
 def test_documented_limits_match_the_code() -> None:
-    from leaflets import readers, render
+    from leaflets import asset_checks, readers, render
     from leaflets.schema import Details
     from leaflets.sections import MARKDOWN_SECONDS, MAX_SECTION_BYTES
 
     doc = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
     assert "## When things go wrong" in doc
     for number in (MAX_SECTION_BYTES, readers.MAX_CONTENT_BYTES, readers.MAX_DETAILS_BYTES, readers.MAX_DATA_BYTES,
-                   render.MAX_ASSET_BYTES, render.MAX_IMAGE_PIXELS):
+                   render.MAX_ASSET_BYTES, asset_checks.MAX_IMAGE_PIXELS):
         assert f"{number:,}" in doc, number
     assert f"{readers.MAX_YAML_DEPTH} levels" in doc
     assert f"{render.RENDER_SECONDS} seconds" in doc and f"{MARKDOWN_SECONDS} seconds" in doc

@@ -123,6 +123,27 @@ def test_the_short_layout_is_page_one_then_empty_pages_and_the_longer_form_gives
     assert personal.stats["reused"] == before["reused"] + 1 and generic_map.trims is False
 
 
+def test_the_short_layouts_empty_pages_get_no_headers_or_footers_made() -> None:
+    """Its empty pages are never printed: WeasyPrint is spared making and styling their 16 margin boxes each
+    (a tenth of a personalised render); the pages it keeps have their headers and footers."""
+    from weasyprint.formatting_structure.boxes import MarginBox
+
+    from leaflets.document import stylesheet_names
+    from leaflets.splice import GAP_PAGE
+
+    renderer = get_renderer(PROJECT)
+    plan = plan_leaflet(LIBRARY, LIBRARY.recipe("immunotherapy"), details=Details(**PEOPLE[0]))
+    personal.personal_pdf(plan, PROJECT, renderer, reuse=True)
+    _, generic_map, cut = next(reversed(personal._generic.values()))
+    short = short_document(personal._html(plan, PROJECT, personal.cover_slot(plan.details), cut), generic_map, True)
+    assert short is not None
+    pages = renderer.layout(short.html, PROJECT.root.as_uri() + "/", stylesheet_names(plan.options, PROJECT)).pages
+    margins = [sum(isinstance(box, MarginBox) for box in page._page_box.children) for page in pages]
+    gaps = [n for n, page in enumerate(pages) if page._page_box.page_type.name == GAP_PAGE]
+    assert len(gaps) >= 10 and all(margins[n] == 0 for n in gaps)
+    assert all(margins[n] > 0 for n in short.personal_pages), margins
+
+
 def test_a_trimmed_short_document_keeps_page_one_and_puts_each_anchor_on_its_page() -> None:
     html = ('<html><head></head><body><header class="cover" id="cover">Cover</header><main>'
             '<aside id="urgent">Call</aside><nav id="contents">Contents</nav>'
