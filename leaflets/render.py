@@ -202,6 +202,7 @@ class Renderer:
         _share_pango_contexts()
         _install_page_replay()
         _skip_gap_page_margins()
+        _share_page_styles()
         pdf_objects.install()
         self.fetcher = make_fetcher(allowed)
         self._css: dict[str, weasyprint.CSS] = {}
@@ -398,6 +399,16 @@ def _skip_gap_page_margins() -> None:
 
     make_margin_boxes.skips_gap_pages = True  # type: ignore[attr-defined]
     page_layout.make_margin_boxes = weasyprint.layout.make_margin_boxes = make_margin_boxes  # its caller's name
+
+
+def _share_page_styles() -> None:
+    """Pages that match the same @page rules share their computed styles (page_styles.py; the same bytes)."""
+    if load_weasyprint().__version__.startswith("70."):  # another WeasyPrint styles each page itself
+        from weasyprint.layout import page as page_layout
+
+        from . import page_styles
+
+        page_styles.install(page_layout)
 
 
 def _quiet_weasyprint() -> None:
