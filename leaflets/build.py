@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from .document import render_html, stylesheet_names
 from .errors import ContentError, InputError, RenderError
@@ -155,11 +156,11 @@ def _render_pdf(plan: LeafletPlan, project: Project, renderer, reuse: bool = Fal
 
             if urgent_box_moves(plan, project, renderer):  # known before rendering: no render thrown away
                 plan = dataclasses.replace(plan, urgent_first=True)
-        pdf = _pdf(plan, project, renderer, reuse)
-        if not plan.urgent_first and (urgent_box_page(pdf, plan.language) or 0) > 2:
+        pdf, urgent_page = _pdf(plan, project, renderer, reuse)
+        if not plan.urgent_first and (urgent_page or 0) > 2:
             # The cover and contents filled page 1, so the box went to page 3: put it before the contents.
             plan = dataclasses.replace(plan, urgent_first=True)
-            pdf = _pdf(plan, project, renderer, reuse)
+            pdf, _ = _pdf(plan, project, renderer, reuse)
     except MissingGlyphs as exc:
         from .glyphs import missing_glyphs_error
 
@@ -167,18 +168,21 @@ def _render_pdf(plan: LeafletPlan, project: Project, renderer, reuse: bool = Fal
     return plan, pdf
 
 
-def _pdf(plan: LeafletPlan, project: Project, renderer, reuse: bool) -> bytes:  # noqa: ANN001
-    """One render of PLAN as it stands: through the details' slot when it has details."""
+def _pdf(plan: LeafletPlan, project: Project, renderer, reuse: bool) -> tuple[bytes, int | None]:  # noqa: ANN001
+    """One render of PLAN as it stands (through the details' slot when it has details), and the page its
+    urgent box starts on (None: already first, or no box)."""
     if plan.details.printed():
         from .personal import personal_pdf
 
-        return personal_pdf(plan, project, renderer, reuse=reuse)
+        pdf = personal_pdf(plan, project, renderer, reuse=reuse)
+        return pdf, None if plan.urgent_first else urgent_box_page(pdf, plan.language)
     from .contents_columns import lay_out
     from .render import RENDER_SECONDS, time_limit
 
     with time_limit(RENDER_SECONDS):
         document, _ = lay_out(plan, project, renderer, lambda cut: leaflet_html(plan, project, False, contents_cut=cut))
-        return renderer.write(document)  # type: ignore[no-any-return]
+        urgent_page = None if plan.urgent_first else urgent_page_in(document, plan.language)
+        return renderer.write(document), urgent_page
 
 
 def render_plan(
@@ -226,6 +230,16 @@ def urgent_box_page(pdf: bytes, language: str = DEFAULT_LANGUAGE) -> int | None:
             destination = item.destination
             if str(item.title).startswith(bookmark) and isinstance(destination, pikepdf.Array):
                 return pages.get(destination[0].objgen)
+    return None
+
+
+def urgent_page_in(document: Any, language: str = DEFAULT_LANGUAGE) -> int | None:
+    """The page (from 1) where the urgent box starts, from a laid-out Document's bookmarks: what
+    urgent_box_page reads back from the PDF's outline, without writing and parsing it."""
+    bookmark = gettext_for(language, URGENT_BOOKMARK).rstrip("…")
+    for number, page in enumerate(document.pages, start=1):
+        if any(label.startswith(bookmark) for _level, label, _target, _state in page.bookmarks):
+            return number
     return None
 
 
