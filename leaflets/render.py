@@ -402,13 +402,15 @@ def _skip_gap_page_margins() -> None:
 
 
 def _share_page_styles() -> None:
-    """Pages that match the same @page rules share their computed styles (page_styles.py; the same bytes)."""
+    """Pages that match the same @page rules share their computed styles, and margin boxes' widths are worked
+    out once (page_styles.py; the same bytes)."""
     if load_weasyprint().__version__.startswith("70."):  # another WeasyPrint styles each page itself
+        from weasyprint.formatting_structure import boxes
         from weasyprint.layout import page as page_layout
 
         from . import page_styles
 
-        page_styles.install(page_layout)
+        page_styles.install(page_layout, boxes)
 
 
 def _quiet_weasyprint() -> None:
