@@ -10,8 +10,9 @@ from collections.abc import Callable
 from typing import Any
 
 GC_THRESHOLD = (10_000, 50, 50)
-"""Fewer young collections (WeasyPrint makes many short-lived objects); a full collection after each task,
-done while the parent is already answering, keeps memory flat since layout trees are cyclic."""
+"""Fewer young collections (WeasyPrint makes many short-lived objects) between tasks; during a task there
+are none (see worker_main); a full collection after each task, done while the parent is already answering,
+keeps memory flat since layout trees are cyclic."""
 RETIRE_AFTER_DROPPED = 4
 """Kept-for-life objects a worker may drop from its caches before it asks to be replaced (see `dropped_kept`)."""
 
@@ -33,10 +34,13 @@ def worker_main(conn: Any, setup: Callable[[], None] | None) -> None:
         if task is None:
             return
         function, args = task
+        gc.disable()  # a task's objects mostly live until it ends: collections during it walked them in vain
         try:
             reply = ("ok", function(*args))
         except BaseException as exc:  # the parent decides what a failure means; never a dead worker
             reply = ("error", _picklable(exc))
+        finally:
+            gc.enable()
         try:
             conn.send((*reply, rss_kb(), _lifetime["dropped"] >= RETIRE_AFTER_DROPPED))
         except (OSError, ValueError):
