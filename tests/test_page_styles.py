@@ -3,9 +3,11 @@ once: the same PDF bytes as WeasyPrint's own."""
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
+from pypdf import PdfReader
 
 from leaflets import page_styles, personal
 from leaflets.build import BuildRequest, get_renderer, leaflet_html, plans_for
@@ -83,3 +85,37 @@ def test_a_margin_box_width_is_worked_out_once_per_text_and_style(monkeypatch: p
     for keyword in ("@top-left", "@top-right", "@bottom-left"):
         assert 1 <= worked_out.count(keyword) <= 2, (keyword, worked_out.count(keyword))
     assert worked_out.count("@bottom-right") >= pages
+
+
+EDGE_CSS = """
+@page { size: A5; margin: 20mm 15mm; @top-center { content: "Page " counter(page) " / " counter(pages); }
+        @bottom-left { content: "left note"; width: 30vw; } @bottom-right { content: string(part); } }
+@page :first { @top-center { content: "Cover"; } }
+@page :left { margin-left: 25mm; @top-left { content: "even"; } }
+@page :nth(3) { @top-left { content: "third"; font-weight: bold; } }
+@page :blank { @top-center { content: none; } }
+@page wide { size: A5 landscape; @top-right { content: "wide"; } }
+h1 { string-set: part content(); break-before: right; }
+.wide { page: wide; }
+"""
+EDGE_HTML = "".join(
+    f"<h1>Part {n}</h1>" + "<p>Some words to fill the page a little. </p>" * 12
+    + ("<div class='wide'><p>A wide page.</p></div>" if n == 2 else "") for n in range(1, 6))
+
+
+def test_page_rules_that_tell_pages_apart_give_the_same_bytes_as_a_style_per_page(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """:first, :left and :right, :nth(), :blank and named pages, vw units and running strings in a project's
+    own stylesheet: each page still gets the styles of its own rules."""
+    from weasyprint import CSS, HTML
+    from weasyprint.layout import page as page_layout
+
+    get_renderer(PROJECT)  # installs the shared styles and widths
+    render = lambda: HTML(string=EDGE_HTML).write_pdf(stylesheets=[CSS(string=EDGE_CSS)])  # noqa: E731
+    shared = render()
+    for name in ("set_page_type_computed_styles", "min_content_width", "max_content_width"):
+        monkeypatch.setattr(page_layout, name, getattr(page_layout, name).original)
+    assert render() == shared
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(shared)).pages]
+    assert "Cover" in pages[0] and "third" in pages[2] and "third" not in pages[4]
+    assert any("wide" in page for page in pages) and any("even" in page for page in pages[1::2])
