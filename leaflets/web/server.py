@@ -62,8 +62,13 @@ def background_server(app: Flask, host: str = "127.0.0.1") -> Iterator[str]:
         from waitress import wasyncore
 
         server.task_dispatcher.shutdown(timeout=5)  # type: ignore[union-attr]
-        wasyncore.close_all(server._map, ignore_all=True)  # type: ignore[union-attr]  # listener and open connections
+        # The listener and open connections are closed by the server's own thread, between two waits: closed
+        # from here, they could go while that thread was waiting on them (select() then fails with EBADF).
+        connections = server._map  # type: ignore[union-attr]
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(connections, ignore_all=True))  # type: ignore[union-attr]
         thread.join(timeout=10)
+        if thread.is_alive() or connections:  # the thread had stopped, or did not wake: close them here
+            wasyncore.close_all(connections, ignore_all=True)
 
 
 def loud_warning(host: str) -> str:
