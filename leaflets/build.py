@@ -219,11 +219,16 @@ def render_plan(
 URGENT_BOOKMARK = "Get help straight away if…"
 
 
+def _urgent_bookmark(language: str) -> str:
+    """The urgent box's bookmark title in LANGUAGE without its ellipsis: titles are matched by how they start."""
+    return gettext_for(language, URGENT_BOOKMARK).rstrip("…")
+
+
 def urgent_box_page(pdf: bytes, language: str = DEFAULT_LANGUAGE) -> int | None:
     """The page (from 1) where the "Get help straight away if..." box starts, from the PDF's bookmarks."""
     import pikepdf
 
-    bookmark = gettext_for(language, URGENT_BOOKMARK).rstrip("…")
+    bookmark = _urgent_bookmark(language)
     with pikepdf.open(io.BytesIO(pdf)) as document:
         pages = {page.obj.objgen: number for number, page in enumerate(document.pages, 1)}
         for item in document.open_outline().root:
@@ -236,7 +241,7 @@ def urgent_box_page(pdf: bytes, language: str = DEFAULT_LANGUAGE) -> int | None:
 def urgent_page_in(document: Any, language: str = DEFAULT_LANGUAGE) -> int | None:
     """The page (from 1) where the urgent box starts, from a laid-out Document's bookmarks: what
     urgent_box_page reads back from the PDF's outline, without writing and parsing it."""
-    bookmark = gettext_for(language, URGENT_BOOKMARK).rstrip("…")
+    bookmark = _urgent_bookmark(language)
     for number, page in enumerate(document.pages, start=1):
         if any(label.startswith(bookmark) for _level, label, _target, _state in page.bookmarks):
             return number

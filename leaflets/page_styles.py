@@ -75,7 +75,7 @@ def _margin_width_once(width: Callable[..., float], margin_box: type, plain: tup
     def content_width(context: Any, box: Any, outer: bool = True) -> float:
         if not isinstance(box, margin_box):
             return width(context, box, outer)
-        parts = [box, *box.descendants()]
+        parts = list(box.descendants())  # the box itself, then everything in it
         if any(type(part) not in plain for part in parts):  # pictures, tables...: worked out every time
             return width(context, box, outer)
         key = (width, outer, *((type(part), id(part.style), getattr(part, "text", None)) for part in parts))
